@@ -1,0 +1,73 @@
+#pragma once
+// The network: an immutable description shared by every run, thread and sweep
+// point (mutable scratch space lives in dynamics' Workspace).
+//
+//   rate form    (Hahnloser; Curto & Morrison):   tau_i dx_i/dt = -x_i + phi( sum_j W_ij x_j + b_i(t) )
+//   current form (Sompolinsky et al.; Engelken): tau_i dh_i/dt = -h_i + sum_j W_ij phi(h_j) + b_i(t)
+//
+// W is dense (Eigen::MatrixXd) or sparse (row-major CSR). b(t) is a constant
+// vector, replaced inside the intervals of a piecewise-constant schedule. tau is
+// in the model's time unit (all times in ratenet share that unit).
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ratenet/transfer.hpp"
+
+namespace ratenet {
+
+enum class Form { rate, current };
+std::string_view to_string(Form f) noexcept;
+
+using SparseMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
+
+// One interval of a piecewise-constant input: b(t) = b for t_start <= t < t_end.
+struct InputSegment {
+    double t_start = 0.0;
+    double t_end = 0.0;
+    Eigen::VectorXd b;
+};
+
+struct Input {
+    Eigen::VectorXd b;                    // b(t) outside every segment
+    std::vector<InputSegment> schedule;   // sorted, non-overlapping
+    double noise_sigma = 0.0;             // additive white noise: dx_i = f_i dt + sigma dW_i / tau_i... see docs
+
+    // b(t); segments are half-open [t_start, t_end).
+    const Eigen::VectorXd& at(double t) const noexcept;
+    // The segment edges strictly inside (t0, t1), sorted: the integrator restarts there.
+    std::vector<double> breakpoints(double t0, double t1) const;
+    bool is_constant() const noexcept { return schedule.empty(); }
+};
+
+// Where a network came from, recorded in output files.
+struct ModelInfo {
+    std::string name = "custom";
+    std::vector<std::pair<std::string, std::string>> parameters;  // (key, value as text)
+};
+
+struct Network {
+    Form form = Form::rate;
+    Transfer phi;
+    Eigen::MatrixXd W;        // dense coupling, used when !sparse
+    SparseMatrix W_sparse;    // CSR coupling, used when sparse
+    bool sparse = false;
+    Eigen::VectorXd tau;      // time constants, > 0
+    Input input;
+    ModelInfo model;
+
+    Eigen::Index size() const noexcept { return tau.size(); }
+    // Checks shapes and values: square finite W, tau > 0, b and every segment of
+    // length N, finite; segments sorted and disjoint; noise_sigma >= 0; the transfer
+    // function's parameters. Throws invalid_parameter naming the field.
+    void validate() const;
+    // W as a dense matrix (a copy when sparse).
+    Eigen::MatrixXd dense_W() const;
+};
+
+using NetworkPtr = std::shared_ptr<const Network>;
+
+}  // namespace ratenet

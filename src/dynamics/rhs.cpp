@@ -1,0 +1,137 @@
+#include "ratenet/dynamics.hpp"
+
+namespace ratenet {
+
+namespace {
+
+// u = W v (+ b), dense or sparse.
+template <class V>
+void coupling(const Network& net, const V& v, Eigen::VectorXd& out) {
+    if (net.sparse)
+        out.noalias() = net.W_sparse * v;
+    else
+        out.noalias() = net.W * v;
+}
+
+// ws.d = phi'(.) at the argument of phi for the given form; leaves ws.u as in rhs.
+void derivative_at(const Network& net, double t, const Eigen::VectorXd& x, Workspace& ws) {
+    const Eigen::Index n = net.size();
+    ws.u.resize(n);
+    ws.d.resize(n);
+    if (net.form == Form::rate) {
+        coupling(net, x, ws.u);
+        ws.u += net.input.at(t);
+        net.phi.apply_derivative(ws.u, ws.d);
+    } else {
+        net.phi.apply_derivative(x, ws.d);
+    }
+}
+
+}  // namespace
+
+void rhs(const Network& net, double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt, Workspace& ws) {
+    rhs_with_input(net, net.input.at(t), x, dxdt, ws);
+}
+
+void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt,
+                    Workspace& ws) {
+    const Eigen::Index n = net.size();
+    ws.u.resize(n);
+    dxdt.resize(n);
+    if (net.form == Form::rate) {
+        coupling(net, x, ws.u);
+        ws.u += b;
+        net.phi.apply(ws.u, dxdt);
+        dxdt.array() = (dxdt.array() - x.array()) / net.tau.array();
+    } else {
+        net.phi.apply(x, ws.u);
+        coupling(net, ws.u, dxdt);
+        dxdt.array() = (dxdt.array() - x.array() + b.array()) / net.tau.array();
+    }
+}
+
+void jacobian(const Network& net, double t, const Eigen::VectorXd& x, Eigen::MatrixXd& J, Workspace& ws) {
+    derivative_at(net, t, x, ws);
+    const Eigen::MatrixXd W = net.dense_W();
+    if (net.form == Form::rate)
+        J = ws.d.asDiagonal() * W;
+    else
+        J = W * ws.d.asDiagonal();
+    J.diagonal().array() -= 1.0;
+    J = net.tau.cwiseInverse().asDiagonal() * J;
+}
+
+SparseMatrix jacobian_sparse(const Network& net, double t, const Eigen::VectorXd& x, Workspace& ws) {
+    derivative_at(net, t, x, ws);
+    SparseMatrix W = net.sparse ? net.W_sparse : net.W.sparseView();
+    SparseMatrix J = net.form == Form::rate ? SparseMatrix(ws.d.asDiagonal() * W) : SparseMatrix(W * ws.d.asDiagonal());
+    SparseMatrix I(net.size(), net.size());
+    I.setIdentity();
+    J = J - I;
+    J = net.tau.cwiseInverse().asDiagonal() * J;
+    J.makeCompressed();
+    return J;
+}
+
+Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q,
+                            Eigen::MatrixXd& out, Workspace& ws, bool use_active_rows) {
+    derivative_at(net, t, x, ws);
+    const Eigen::Index n = net.size(), k = Q.cols();
+    out.resize(n, k);
+    const bool indicator = use_active_rows && net.phi.derivative_is_indicator() && !net.sparse;
+    Eigen::Index n_active = 0;
+    if (indicator) {
+        ws.active.clear();
+        for (Eigen::Index i = 0; i < n; ++i)
+            if (ws.d[i] != 0.0) ws.active.push_back(i);
+        n_active = static_cast<Eigen::Index>(ws.active.size());
+        const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
+        if (net.form == Form::rate) {
+            // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
+            ws.packed.resize(n_active, n);
+            for (Eigen::Index a = 0; a < n_active; ++a) ws.packed.row(a) = net.W.row(ws.active[static_cast<std::size_t>(a)]);
+            ws.tmp.resize(n_active, k);
+            ws.tmp.noalias() = ws.packed * Q;
+            out = -Q;
+            for (Eigen::Index a = 0; a < n_active; ++a) out.row(ws.active[static_cast<std::size_t>(a)]) += gain * ws.tmp.row(a);
+        } else {
+            // W diag(d) Q = gain * W(:, active) Q(active, :).
+            ws.packed.resize(n, n_active);
+            ws.tmp.resize(n_active, k);
+            for (Eigen::Index a = 0; a < n_active; ++a) {
+                const auto j = ws.active[static_cast<std::size_t>(a)];
+                ws.packed.col(a) = net.W.col(j);
+                ws.tmp.row(a) = Q.row(j);
+            }
+            out.noalias() = ws.packed * ws.tmp;
+            if (gain != 1.0) out *= gain;
+            out -= Q;
+        }
+    } else {
+        n_active = n;
+        if (net.form == Form::rate) {
+            if (net.sparse)
+                out.noalias() = net.W_sparse * Q;
+            else
+                out.noalias() = net.W * Q;
+            out = ws.d.asDiagonal() * out;
+        } else {
+            ws.tmp = ws.d.asDiagonal() * Q;
+            if (net.sparse)
+                out.noalias() = net.W_sparse * ws.tmp;
+            else
+                out.noalias() = net.W * ws.tmp;
+        }
+        out -= Q;
+    }
+    out = net.tau.cwiseInverse().asDiagonal() * out;
+    return n_active;
+}
+
+double jacobian_trace(const Network& net, double t, const Eigen::VectorXd& x, Workspace& ws) {
+    derivative_at(net, t, x, ws);
+    Eigen::VectorXd diagW = net.sparse ? Eigen::VectorXd(net.W_sparse.diagonal()) : Eigen::VectorXd(net.W.diagonal());
+    return ((ws.d.array() * diagW.array() - 1.0) / net.tau.array()).sum();
+}
+
+}  // namespace ratenet

@@ -1,0 +1,85 @@
+#include "ratenet/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ratenet/errors.hpp"
+
+namespace ratenet {
+
+std::string_view to_string(Form f) noexcept { return f == Form::rate ? "rate" : "current"; }
+
+const Eigen::VectorXd& Input::at(double t) const noexcept {
+    for (const auto& seg : schedule)
+        if (t >= seg.t_start && t < seg.t_end) return seg.b;
+    return b;
+}
+
+std::vector<double> Input::breakpoints(double t0, double t1) const {
+    std::vector<double> out;
+    for (const auto& seg : schedule)
+        for (double e : {seg.t_start, seg.t_end})
+            if (e > t0 && e < t1) out.push_back(e);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+namespace {
+std::string shape_text(Eigen::Index r, Eigen::Index c) {
+    return "[" + std::to_string(r) + " x " + std::to_string(c) + "]";
+}
+void check_vector(const Eigen::VectorXd& v, Eigen::Index n, const std::string& key) {
+    if (v.size() != n)
+        throw invalid_parameter(key, "[" + std::to_string(v.size()) + " values]",
+                                "must have one value per neuron (" + std::to_string(n) + ")");
+    for (Eigen::Index i = 0; i < v.size(); ++i)
+        if (!std::isfinite(v[i]))
+            throw invalid_parameter(key + "[" + std::to_string(i) + "]", format_value(v[i]), "must be finite");
+}
+}  // namespace
+
+void Network::validate() const {
+    const Eigen::Index n = size();
+    if (n < 1) throw invalid_parameter("n", std::to_string(n), "the network needs at least one neuron");
+    if (sparse) {
+        if (W_sparse.rows() != n || W_sparse.cols() != n)
+            throw invalid_parameter("W", shape_text(W_sparse.rows(), W_sparse.cols()),
+                                    "must be square N x N with N = " + std::to_string(n));
+        const double* v = W_sparse.valuePtr();
+        for (Eigen::Index k = 0; k < W_sparse.nonZeros(); ++k)
+            if (!std::isfinite(v[k])) throw invalid_parameter("W", format_value(v[k]), "entries must be finite");
+    } else {
+        if (W.rows() != n || W.cols() != n)
+            throw invalid_parameter("W", shape_text(W.rows(), W.cols()),
+                                    "must be square N x N with N = " + std::to_string(n));
+        for (Eigen::Index j = 0; j < n; ++j)
+            for (Eigen::Index i = 0; i < n; ++i)
+                if (!std::isfinite(W(i, j)))
+                    throw invalid_parameter("W[" + std::to_string(i) + "][" + std::to_string(j) + "]",
+                                            format_value(W(i, j)), "must be finite");
+    }
+    check_vector(tau, n, "tau");
+    for (Eigen::Index i = 0; i < n; ++i)
+        if (!(tau[i] > 0)) throw invalid_parameter("tau", format_value(tau[i]), "must be > 0");
+    check_vector(input.b, n, "b");
+    double last_end = -INFINITY;
+    for (std::size_t s = 0; s < input.schedule.size(); ++s) {
+        const auto& seg = input.schedule[s];
+        const std::string key = "schedule[" + std::to_string(s) + "]";
+        if (!(seg.t_end > seg.t_start))
+            throw invalid_parameter(key + ".t_end", format_value(seg.t_end), "must be > t_start");
+        if (seg.t_start < last_end)
+            throw invalid_parameter(key + ".t_start", format_value(seg.t_start),
+                                    "segments must be sorted by time and must not overlap");
+        last_end = seg.t_end;
+        check_vector(seg.b, n, key + ".b");
+    }
+    if (!(input.noise_sigma >= 0) || !std::isfinite(input.noise_sigma))
+        throw invalid_parameter("noise_sigma", format_value(input.noise_sigma), "must be finite and >= 0");
+    phi.validate(n);
+}
+
+Eigen::MatrixXd Network::dense_W() const { return sparse ? Eigen::MatrixXd(W_sparse) : W; }
+
+}  // namespace ratenet
