@@ -1,1 +1,33 @@
-int main(){}
+// ratenet: the command line. One file per subcommand (setup_* functions).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/common.hpp"
+#include "cli/simulate.hpp"
+#include "ratenet/build_info.hpp"
+
+int main(int argc, char** argv) {
+    using namespace ratenet::cli;
+    set_command_line(argc, argv);
+    install_signal_handlers();
+    CLI::App app{"ratenet: simulate and analyse recurrent rate networks"};
+    app.set_version_flag("--version", std::string("ratenet ") + ratenet::build::version + " (" +
+                                          ratenet::build::git_commit + ")");
+    app.require_subcommand(1);
+    int exit_code = exit_ok;
+    setup_simulate(app, exit_code);
+    setup_demo(app, exit_code);
+    setup_models(app, exit_code);
+    setup_info(app, exit_code);
+    // --- subcommands: permitted sets and fixed points ---
+    // --- subcommands: lyapunov ---
+    // --- subcommands: sweeps and chaos ---
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        // CLI11 returns 0 for --help/--version and its own codes for usage errors.
+        return rc == 0 ? 0 : exit_usage;
+    }
+    return exit_code;
+}

@@ -1,0 +1,172 @@
+#include "cli/simulate.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <fstream>
+#include <sstream>
+
+#include "cli/common.hpp"
+#include "io/job.hpp"
+#include "io/output.hpp"
+#include "ratenet/errors.hpp"
+
+namespace ratenet::cli {
+
+namespace {
+
+// Forwards samples to the file and moves the progress line.
+class ProgressWriter : public TrajectoryObserver {
+public:
+    ProgressWriter(io::TrajectoryWriter& w, Progress& p, double t0) : w_(w), p_(p), t0_(t0) {}
+    void observe(double t, const Eigen::VectorXd& x) override {
+        w_.observe(t, x);
+        p_.update(t - t0_);
+    }
+    bool should_stop() override { return w_.should_stop(); }
+
+private:
+    io::TrajectoryWriter& w_;
+    Progress& p_;
+    double t0_;
+};
+
+struct SimulateResult {
+    RunResult run;
+    std::string path;
+    Eigen::Index neurons_recorded = 0;
+};
+
+// Loads, integrates, writes. Config errors throw invalid_parameter (exit 2).
+SimulateResult simulate(const CommonOptions& o) {
+    io::Config cfg = load_config(o);
+    const io::Seeds seeds = io::read_seeds(cfg);
+    const Network net = io::read_network(cfg, seeds);
+    const Eigen::VectorXd x0 = io::read_initial(cfg, net, seeds);
+    const io::SimulateJob job = io::read_simulate(cfg, net, seeds);
+    io::OutputFile out(output_path(o, cfg), o.force);
+    out.write_header(run_info("simulate", cfg, seeds));
+    out.write_network(net);
+    io::TrajectoryWriter writer(out, net, job.integrator, job.record, &stop_flag());
+    Progress progress(job.integrator.t_end - job.integrator.t_start, !o.quiet);
+    ProgressWriter pw(writer, progress, job.integrator.t_start);
+    SimulateResult res;
+    res.run = integrate(net, x0, job.integrator, pw);
+    progress.finish();
+    writer.finish(res.run);
+    res.neurons_recorded = job.record.neurons.empty() ? net.size() : static_cast<Eigen::Index>(job.record.neurons.size());
+    if (res.run.status == RunStatus::interrupted) {
+        out.close();
+        res.path = out.part_path();
+    } else {
+        out.commit();
+        res.path = out.final_path();
+    }
+    return res;
+}
+
+int report(const CommonOptions& o, const SimulateResult& r) {
+    std::ostringstream ss;
+    ss << "wrote " << r.path << ": " << r.run.samples << " samples of " << r.neurons_recorded << " neurons up to t = "
+       << format_value(r.run.t_final) << ", status " << to_string(r.run.status);
+    if (r.run.steady_state) ss << " (steady state reached)";
+    say(o, ss.str());
+    switch (r.run.status) {
+        case RunStatus::completed: return exit_ok;
+        case RunStatus::diverged:
+            std::cerr << "ratenet: " << r.run.message << "; the trajectory up to then is in " << r.path << "\n";
+            return exit_runtime;
+        case RunStatus::interrupted:
+            std::cerr << "ratenet: " << r.run.message << "; partial output kept in " << r.path << "\n";
+            return 128 + (stop_signal() ? stop_signal() : 2);
+    }
+    return exit_runtime;
+}
+
+constexpr const char* demo_wta = R"(# Built-in demo: a Hahnloser winner-take-all circuit (Hahnloser et al. 2000).
+[model]
+name = "hahnloser_wta"
+n = 10
+alpha = 1.5
+beta = 1.0
+[network]
+form = "rate"
+tau = 1.0
+[transfer]
+name = "relu"
+[input]
+b = [0.5, 0.6, 0.7, 0.8, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5]
+[initial]
+random_std = 0.1
+[simulate]
+method = "dopri5"
+t_end = 30.0
+dt_out = 0.05
+)";
+
+constexpr const char* demo_random = R"(# Built-in demo: a chaotic random tanh network (Sompolinsky, Crisanti & Sommers 1988).
+[model]
+name = "random_gaussian"
+n = 200
+g = 2.0
+[network]
+form = "current"
+[transfer]
+name = "tanh"
+[initial]
+random_std = 1.0
+[simulate]
+method = "dopri5"
+t_end = 200.0
+dt_out = 0.1
+)";
+
+}  // namespace
+
+void setup_simulate(CLI::App& app, int& exit_code) {
+    auto opt = std::make_shared<CommonOptions>();
+    auto* sub = app.add_subcommand("simulate", "Integrate a network from a config and write its trajectory to HDF5");
+    sub->add_option("config", opt->config, "TOML configuration file")->required();
+    sub->add_option("-o,--output", opt->output, "output file (default: [output] path, or CONFIG's name with .h5)");
+    sub->add_option("--set", opt->set, "override a config key, e.g. --set model.g=2.0 (repeatable)");
+    sub->add_flag("--force", opt->force, "overwrite an existing output file");
+    sub->add_flag("-q,--quiet", opt->quiet, "print nothing on success");
+    sub->callback([opt, &exit_code] {
+        exit_code = guarded([&] {
+            const SimulateResult r = simulate(*opt);
+            return report(*opt, r);
+        });
+    });
+}
+
+void setup_demo(CLI::App& app, int& exit_code) {
+    auto dir = std::make_shared<std::string>("ratenet-demo");
+    auto force = std::make_shared<bool>(true);
+    auto* sub = app.add_subcommand("demo", "Run the built-in default job: a winner-take-all circuit and a chaotic random network");
+    sub->add_option("-o,--output-dir", *dir, "directory for the output files")->capture_default_str();
+    sub->callback([dir, force, &exit_code] {
+        exit_code = guarded([&] {
+            std::filesystem::create_directories(*dir);
+            int rc = exit_ok;
+            for (const auto& [name, text] : {std::pair<std::string, const char*>{"wta", demo_wta},
+                                             std::pair<std::string, const char*>{"random_tanh", demo_random}}) {
+                const std::string cfg_path = *dir + "/" + name + ".toml";
+                {
+                    std::ofstream f(cfg_path);
+                    f << text;
+                    if (!f) throw io_error(cfg_path, "cannot write");
+                }
+                CommonOptions o;
+                o.config = cfg_path;
+                o.output = *dir + "/" + name + ".h5";
+                o.force = *force;
+                const SimulateResult r = simulate(o);
+                rc = std::max(rc, report(o, r));
+            }
+            std::cout << "configs and HDF5 files are in " << std::filesystem::absolute(*dir).string() << "\n";
+            return rc;
+        });
+    });
+}
+
+}  // namespace ratenet::cli

@@ -86,24 +86,30 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
             if (ws.d[i] != 0.0) ws.active.push_back(i);
         n_active = static_cast<Eigen::Index>(ws.active.size());
         const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
+        // The gathers go to blocks of buffers kept at full size (n x n, n x k): resizing
+        // them to the active count would reallocate (and page-fault) on every call.
+        // They run column by column, the contiguous direction of column-major storage.
+        if (ws.packed.rows() != n || ws.packed.cols() != n) ws.packed.resize(n, n);
+        if (ws.tmp.rows() != n || ws.tmp.cols() != k) ws.tmp.resize(n, k);
+        const auto* act = ws.active.data();
         if (net.form == Form::rate) {
             // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
-            ws.packed.resize(n_active, n);
-            for (Eigen::Index a = 0; a < n_active; ++a) ws.packed.row(a) = net.W.row(ws.active[static_cast<std::size_t>(a)]);
-            ws.tmp.resize(n_active, k);
-            ws.tmp.noalias() = ws.packed * Q;
+            auto P = ws.packed.topRows(n_active);
+            for (Eigen::Index j = 0; j < n; ++j)
+                for (Eigen::Index a = 0; a < n_active; ++a) P(a, j) = net.W(act[a], j);
+            auto T = ws.tmp.topRows(n_active);
+            T.noalias() = P * Q;
             out = -Q;
-            for (Eigen::Index a = 0; a < n_active; ++a) out.row(ws.active[static_cast<std::size_t>(a)]) += gain * ws.tmp.row(a);
+            for (Eigen::Index c = 0; c < k; ++c)
+                for (Eigen::Index a = 0; a < n_active; ++a) out(act[a], c) += gain * T(a, c);
         } else {
             // W diag(d) Q = gain * W(:, active) Q(active, :).
-            ws.packed.resize(n, n_active);
-            ws.tmp.resize(n_active, k);
-            for (Eigen::Index a = 0; a < n_active; ++a) {
-                const auto j = ws.active[static_cast<std::size_t>(a)];
-                ws.packed.col(a) = net.W.col(j);
-                ws.tmp.row(a) = Q.row(j);
-            }
-            out.noalias() = ws.packed * ws.tmp;
+            auto P = ws.packed.leftCols(n_active);
+            auto T = ws.tmp.topRows(n_active);
+            for (Eigen::Index a = 0; a < n_active; ++a) P.col(a) = net.W.col(act[a]);
+            for (Eigen::Index c = 0; c < k; ++c)
+                for (Eigen::Index a = 0; a < n_active; ++a) T(a, c) = Q(act[a], c);
+            out.noalias() = P * T;
             if (gain != 1.0) out *= gain;
             out -= Q;
         }
@@ -124,13 +130,15 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         }
         out -= Q;
     }
-    out = net.tau.cwiseInverse().asDiagonal() * out;
+    // Skip a pass over n x k when every tau is 1 (the common case).
+    if (!(net.tau.array() == 1.0).all()) out = net.tau.cwiseInverse().asDiagonal() * out;
     return n_active;
 }
 
 double jacobian_trace(const Network& net, double t, const Eigen::VectorXd& x, Workspace& ws) {
     derivative_at(net, t, x, ws);
-    Eigen::VectorXd diagW = net.sparse ? Eigen::VectorXd(net.W_sparse.diagonal()) : Eigen::VectorXd(net.W.diagonal());
+    if (!net.sparse) return ((ws.d.array() * net.W.diagonal().array() - 1.0) / net.tau.array()).sum();
+    const Eigen::VectorXd diagW = net.W_sparse.diagonal();
     return ((ws.d.array() * diagW.array() - 1.0) / net.tau.array()).sum();
 }
 

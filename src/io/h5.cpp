@@ -1,0 +1,337 @@
+#include "io/h5.hpp"
+
+#include <H5DSpublic.h>
+
+#include <mutex>
+
+#include "ratenet/errors.hpp"
+
+namespace ratenet::h5 {
+
+namespace {
+
+// Collects the innermost messages of HDF5's error stack.
+herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
+    auto* s = static_cast<std::string*>(data);
+    if (n == 0 && err && err->desc) *s = err->desc;
+    return 0;
+}
+
+std::string stack_text() {
+    std::string s;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &s);
+    H5Eclear2(H5E_DEFAULT);
+    return s;
+}
+
+[[noreturn]] void fail(const std::string& file, const std::string& what) {
+    const std::string detail = stack_text();
+    throw io_error(file, what + (detail.empty() ? "" : " (" + detail + ")"));
+}
+
+hid_t check(hid_t id, const std::string& file, const std::string& what) {
+    if (id < 0) fail(file, what);
+    return id;
+}
+void check(herr_t rc, const std::string& file, const std::string& what, int) {
+    if (rc < 0) fail(file, what);
+}
+
+Handle make_space(const std::vector<hsize_t>& dims, const std::string& file) {
+    if (dims.empty()) return Handle(check(H5Screate(H5S_SCALAR), file, "create dataspace"), H5Sclose);
+    return Handle(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), file, "create dataspace"),
+                  H5Sclose);
+}
+
+Handle vlen_string_type(const std::string& file) {
+    Handle t(check(H5Tcopy(H5T_C_S1), file, "copy string type"), H5Tclose);
+    check(H5Tset_size(t.id(), H5T_VARIABLE), file, "set string size", 0);
+    check(H5Tset_cset(t.id(), H5T_CSET_UTF8), file, "set string charset", 0);
+    return t;
+}
+
+}  // namespace
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+    if (this != &o) {
+        reset();
+        id_ = o.id_;
+        close_ = o.close_;
+        o.id_ = H5I_INVALID_HID;
+    }
+    return *this;
+}
+
+void Handle::reset() noexcept {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = H5I_INVALID_HID;
+}
+
+void silence_errors() {
+    static std::once_flag once;
+    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+bool Location::exists(const std::string& name) const {
+    // Checks each path component so that a missing parent is not an error.
+    std::string partial;
+    std::size_t pos = 0;
+    while (pos <= name.size()) {
+        const std::size_t slash = name.find('/', pos);
+        partial = name.substr(0, slash);
+        if (!partial.empty()) {
+            const htri_t e = H5Lexists(id_, partial.c_str(), H5P_DEFAULT);
+            if (e <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return false;
+            }
+        }
+        if (slash == std::string::npos) break;
+        pos = slash + 1;
+    }
+    return true;
+}
+
+Group Location::dataset(const std::string& name) const {
+    return Group(Handle(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose), file_);
+}
+
+bool Location::has_attr(const std::string& name) const {
+    const htri_t e = H5Aexists(id_, name.c_str());
+    if (e < 0) fail(file_, "check attribute " + name);
+    return e > 0;
+}
+
+namespace {
+void write_attr(hid_t loc, const std::string& file, const std::string& name, hid_t type, const void* data,
+                const std::vector<hsize_t>& dims) {
+    if (H5Aexists(loc, name.c_str()) > 0) check(H5Adelete(loc, name.c_str()), file, "replace attribute " + name, 0);
+    Handle space = make_space(dims, file);
+    Handle a(check(H5Acreate2(loc, name.c_str(), type, space.id(), H5P_DEFAULT, H5P_DEFAULT), file,
+                   "create attribute " + name),
+             H5Aclose);
+    check(H5Awrite(a.id(), type, data), file, "write attribute " + name, 0);
+}
+}  // namespace
+
+void Location::attr(const std::string& name, const std::string& value) const {
+    Handle t = vlen_string_type(file_);
+    const char* p = value.c_str();
+    write_attr(id_, file_, name, t.id(), &p, {});
+}
+void Location::attr(const std::string& name, double value) const { write_attr(id_, file_, name, H5T_NATIVE_DOUBLE, &value, {}); }
+void Location::attr(const std::string& name, std::int64_t value) const { write_attr(id_, file_, name, H5T_NATIVE_INT64, &value, {}); }
+void Location::attr(const std::string& name, std::uint64_t value) const { write_attr(id_, file_, name, H5T_NATIVE_UINT64, &value, {}); }
+void Location::attr(const std::string& name, const std::vector<double>& value) const {
+    write_attr(id_, file_, name, H5T_NATIVE_DOUBLE, value.data(), {value.size()});
+}
+
+std::string Location::attr_string(const std::string& name) const {
+    Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    Handle ftype(check(H5Aget_type(a.id()), file_, "type of attribute " + name), H5Tclose);
+    if (H5Tget_class(ftype.id()) != H5T_STRING) throw io_error(file_, "attribute " + name + " is not a string");
+    if (H5Tis_variable_str(ftype.id()) > 0) {
+        Handle t = vlen_string_type(file_);
+        char* p = nullptr;
+        check(H5Aread(a.id(), t.id(), &p), file_, "read attribute " + name, 0);
+        std::string s = p ? p : "";
+        H5free_memory(p);
+        return s;
+    }
+    const std::size_t n = H5Tget_size(ftype.id());
+    std::string s(n, '\0');
+    check(H5Aread(a.id(), ftype.id(), s.data()), file_, "read attribute " + name, 0);
+    while (!s.empty() && s.back() == '\0') s.pop_back();
+    return s;
+}
+
+double Location::attr_double(const std::string& name) const {
+    Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    double v = 0;
+    check(H5Aread(a.id(), H5T_NATIVE_DOUBLE, &v), file_, "read attribute " + name, 0);
+    return v;
+}
+
+std::int64_t Location::attr_int(const std::string& name) const {
+    Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    std::int64_t v = 0;
+    check(H5Aread(a.id(), H5T_NATIVE_INT64, &v), file_, "read attribute " + name, 0);
+    return v;
+}
+
+namespace {
+void write_dataset(hid_t loc, const std::string& file, const std::string& name, hid_t mem_type, hid_t file_type,
+                   const void* data, const std::vector<hsize_t>& dims, int gzip) {
+    Handle space = make_space(dims, file);
+    Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), file, "dataset properties"), H5Pclose);
+    hsize_t total = 1;
+    for (auto d : dims) total *= d;
+    if (gzip > 0 && total > 0 && !dims.empty()) {
+        std::vector<hsize_t> chunk(dims);
+        // Chunks of about 1 MiB along the first axis.
+        hsize_t row = total / std::max<hsize_t>(1, dims[0]);
+        chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], (1u << 17) / std::max<hsize_t>(1, row)));
+        check(H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data()), file, "chunk " + name, 0);
+        check(H5Pset_deflate(dcpl.id(), static_cast<unsigned>(gzip)), file, "compress " + name, 0);
+    }
+    Handle lcpl(check(H5Pcreate(H5P_LINK_CREATE), file, "link properties"), H5Pclose);
+    check(H5Pset_create_intermediate_group(lcpl.id(), 1), file, "link properties", 0);
+    Handle ds(check(H5Dcreate2(loc, name.c_str(), file_type, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT), file,
+                    "create dataset " + name),
+              H5Dclose);
+    if (total > 0) check(H5Dwrite(ds.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, "write dataset " + name, 0);
+}
+}  // namespace
+
+void Location::write(const std::string& name, const double* data, const std::vector<hsize_t>& dims, int gzip) const {
+    write_dataset(id_, file_, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, data, dims, gzip);
+}
+void Location::write(const std::string& name, const std::int64_t* data, const std::vector<hsize_t>& dims) const {
+    write_dataset(id_, file_, name, H5T_NATIVE_INT64, H5T_STD_I64LE, data, dims, 0);
+}
+void Location::write(const std::string& name, const std::uint8_t* data, const std::vector<hsize_t>& dims) const {
+    write_dataset(id_, file_, name, H5T_NATIVE_UINT8, H5T_STD_U8LE, data, dims, 0);
+}
+
+void Location::write_strings(const std::string& name, const std::vector<std::string>& v) const {
+    Handle t = vlen_string_type(file_);
+    std::vector<const char*> p;
+    p.reserve(v.size());
+    for (const auto& s : v) p.push_back(s.c_str());
+    Handle space = make_space({v.size()}, file_);
+    Handle ds(check(H5Dcreate2(id_, name.c_str(), t.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file_,
+                    "create dataset " + name),
+              H5Dclose);
+    if (!v.empty()) check(H5Dwrite(ds.id(), t.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), file_, "write " + name, 0);
+}
+
+std::vector<hsize_t> Location::shape(const std::string& name) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose);
+    Handle space(check(H5Dget_space(ds.id()), file_, "dataspace of " + name), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.id());
+    if (rank < 0) fail(file_, "rank of " + name);
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    if (rank > 0) H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+    return dims;
+}
+
+namespace {
+template <class T>
+std::vector<T> read_all(hid_t loc, const std::string& file, const std::string& name, hid_t mem_type) {
+    Handle ds(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "open dataset " + name), H5Dclose);
+    Handle space(check(H5Dget_space(ds.id()), file, "dataspace of " + name), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+    if (n < 0) fail(file, "size of " + name);
+    std::vector<T> v(static_cast<std::size_t>(n));
+    if (n > 0) check(H5Dread(ds.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), file, "read dataset " + name, 0);
+    return v;
+}
+}  // namespace
+
+std::vector<double> Location::read_doubles(const std::string& name) const {
+    return read_all<double>(id_, file_, name, H5T_NATIVE_DOUBLE);
+}
+std::vector<std::int64_t> Location::read_ints(const std::string& name) const {
+    return read_all<std::int64_t>(id_, file_, name, H5T_NATIVE_INT64);
+}
+
+File::File(const std::string& path, Mode mode) : Location(H5I_INVALID_HID, path) {
+    silence_errors();
+    hid_t id = H5I_INVALID_HID;
+    switch (mode) {
+        case Mode::create_exclusive:
+        case Mode::create_truncate: {
+            Handle fcpl(check(H5Pcreate(H5P_FILE_CREATE), path, "file properties"), H5Pclose);
+            // Track creation order so h5py/xarray list objects as written.
+            H5Pset_link_creation_order(fcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+            id = H5Fcreate(path.c_str(), mode == Mode::create_exclusive ? H5F_ACC_EXCL : H5F_ACC_TRUNC, fcpl.id(),
+                           H5P_DEFAULT);
+            check(id, path, "cannot create HDF5 file");
+            break;
+        }
+        case Mode::read_only:
+            if (H5Fis_hdf5(path.c_str()) <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                throw io_error(path, "not an HDF5 file (or not readable)");
+            }
+            id = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "cannot open HDF5 file");
+            break;
+        case Mode::read_write:
+            id = check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), path, "cannot open HDF5 file for writing");
+            break;
+    }
+    h_ = Handle(id, H5Fclose);
+    id_ = id;
+}
+
+Group File::group(const std::string& path) const {
+    return Group(Handle(check(H5Gopen2(id_, path.c_str(), H5P_DEFAULT), file_, "open group " + path), H5Gclose), file_);
+}
+
+Group File::create_group(const std::string& path) const {
+    Handle lcpl(check(H5Pcreate(H5P_LINK_CREATE), file_, "link properties"), H5Pclose);
+    check(H5Pset_create_intermediate_group(lcpl.id(), 1), file_, "link properties", 0);
+    Handle gcpl(check(H5Pcreate(H5P_GROUP_CREATE), file_, "group properties"), H5Pclose);
+    H5Pset_link_creation_order(gcpl.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    return Group(Handle(check(H5Gcreate2(id_, path.c_str(), lcpl.id(), gcpl.id(), H5P_DEFAULT), file_, "create group " + path),
+                        H5Gclose),
+                 file_);
+}
+
+Group File::require_group(const std::string& path) const { return exists(path) ? group(path) : create_group(path); }
+
+void File::flush() const { check(H5Fflush(id_, H5F_SCOPE_GLOBAL), file_, "flush", 0); }
+
+void File::close() {
+    if (h_.valid()) {
+        const herr_t rc = H5Fclose(h_.id());
+        // Release ownership whatever happened, then report.
+        h_ = Handle();
+        id_ = H5I_INVALID_HID;
+        check(rc, file_, "close", 0);
+    }
+}
+
+Extendable::Extendable(const Location& loc, const std::string& name, hsize_t cols, hsize_t chunk_rows, Type type,
+                       int gzip)
+    : file_(loc.file()), name_(name), cols_(cols), one_d_(cols == 0) {
+    const int rank = one_d_ ? 1 : 2;
+    hsize_t dims[2] = {0, cols};
+    hsize_t maxdims[2] = {H5S_UNLIMITED, cols};
+    hsize_t chunk[2] = {std::max<hsize_t>(1, chunk_rows), std::max<hsize_t>(1, cols)};
+    Handle space(check(H5Screate_simple(rank, dims, maxdims), file_, "dataspace of " + name), H5Sclose);
+    Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), file_, "dataset properties"), H5Pclose);
+    check(H5Pset_chunk(dcpl.id(), rank, chunk), file_, "chunk " + name, 0);
+    if (gzip > 0) {
+        check(H5Pset_shuffle(dcpl.id()), file_, "shuffle " + name, 0);
+        check(H5Pset_deflate(dcpl.id(), static_cast<unsigned>(gzip)), file_, "compress " + name, 0);
+    }
+    const hid_t ftype = type == Type::f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    ds_ = Handle(check(H5Dcreate2(loc.id(), name.c_str(), ftype, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT), file_,
+                       "create dataset " + name),
+                 H5Dclose);
+}
+
+void Extendable::append(const double* data, hsize_t rows) {
+    if (rows == 0) return;
+    hsize_t newdims[2] = {rows_ + rows, cols_};
+    check(H5Dset_extent(ds_.id(), newdims), file_, "extend " + name_, 0);
+    Handle fspace(check(H5Dget_space(ds_.id()), file_, "dataspace of " + name_), H5Sclose);
+    hsize_t start[2] = {rows_, 0};
+    hsize_t count[2] = {rows, cols_};
+    check(H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start, nullptr, count, nullptr), file_, "select " + name_, 0);
+    Handle mspace(check(H5Screate_simple(one_d_ ? 1 : 2, count, nullptr), file_, "memory space"), H5Sclose);
+    check(H5Dwrite(ds_.id(), H5T_NATIVE_DOUBLE, mspace.id(), fspace.id(), H5P_DEFAULT, data), file_, "append to " + name_, 0);
+    rows_ += rows;
+}
+
+void attach_scale(const Location& loc, const std::string& dataset, const std::string& scale, const std::string& dim_name,
+                  unsigned dim) {
+    Handle ds(check(H5Dopen2(loc.id(), dataset.c_str(), H5P_DEFAULT), loc.file(), "open " + dataset), H5Dclose);
+    Handle sc(check(H5Dopen2(loc.id(), scale.c_str(), H5P_DEFAULT), loc.file(), "open " + scale), H5Dclose);
+    if (H5DSis_scale(sc.id()) <= 0)
+        check(H5DSset_scale(sc.id(), dim_name.c_str()), loc.file(), "make " + scale + " a dimension scale", 0);
+    check(H5DSattach_scale(ds.id(), sc.id(), dim), loc.file(), "attach " + scale + " to " + dataset, 0);
+}
+
+}  // namespace ratenet::h5

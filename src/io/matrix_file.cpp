@@ -1,0 +1,164 @@
+#include "io/matrix_file.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <vector>
+
+#include "io/h5.hpp"
+#include "ratenet/errors.hpp"
+
+namespace ratenet::io {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Eigen::MatrixXd read_npy(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw io_error(path, "cannot open");
+    char magic[6];
+    in.read(magic, 6);
+    if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw io_error(path, "not a NumPy .npy file (bad magic)");
+    unsigned char ver[2];
+    in.read(reinterpret_cast<char*>(ver), 2);
+    std::uint32_t hlen = 0;
+    if (ver[0] == 1) {
+        unsigned char b[2];
+        in.read(reinterpret_cast<char*>(b), 2);
+        hlen = static_cast<std::uint32_t>(b[0] | (b[1] << 8));
+    } else {
+        unsigned char b[4];
+        in.read(reinterpret_cast<char*>(b), 4);
+        hlen = static_cast<std::uint32_t>(b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24));
+    }
+    std::string header(hlen, '\0');
+    in.read(header.data(), hlen);
+    if (!in) throw io_error(path, "truncated .npy header");
+    std::smatch m;
+    if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']*)'")))
+        throw io_error(path, ".npy header has no descr");
+    const std::string descr = m[1];
+    const bool fortran = std::regex_search(header, std::regex("'fortran_order':\\s*True"));
+    if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw io_error(path, ".npy header has no shape");
+    std::vector<Eigen::Index> shape;
+    std::stringstream ss(m[1].str());
+    std::string tok;
+    while (std::getline(ss, tok, ','))
+        if (tok.find_first_not_of(" \t") != std::string::npos) shape.push_back(std::stoll(tok));
+    if (shape.empty() || shape.size() > 2) throw io_error(path, "expected a 1-D or 2-D array, got " + std::to_string(shape.size()) + "-D");
+    const Eigen::Index rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
+    const auto count = static_cast<std::size_t>(rows * cols);
+    std::vector<double> vals(count);
+    auto read_as = [&](auto tag) {
+        using T = decltype(tag);
+        std::vector<T> raw(count);
+        in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(count * sizeof(T)));
+        if (!in) throw io_error(path, "truncated .npy data");
+        for (std::size_t i = 0; i < count; ++i) vals[i] = static_cast<double>(raw[i]);
+    };
+    if (descr == "<f8")
+        read_as(double{});
+    else if (descr == "<f4")
+        read_as(float{});
+    else if (descr == "<i8")
+        read_as(std::int64_t{});
+    else if (descr == "<i4")
+        read_as(std::int32_t{});
+    else
+        throw io_error(path, "unsupported .npy dtype " + descr + " (use float64, float32, int64 or int32, little-endian)");
+    Eigen::MatrixXd out(rows, cols);
+    for (Eigen::Index i = 0; i < rows; ++i)
+        for (Eigen::Index j = 0; j < cols; ++j)
+            out(i, j) = fortran ? vals[static_cast<std::size_t>(j * rows + i)] : vals[static_cast<std::size_t>(i * cols + j)];
+    return out;
+}
+
+Eigen::MatrixXd read_csv(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw io_error(path, "cannot open");
+    std::vector<std::vector<double>> rows;
+    std::string line;
+    std::size_t lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (auto h = line.find('#'); h != std::string::npos) line.erase(h);
+        for (char& c : line)
+            if (c == ',' || c == ';' || c == '\t') c = ' ';
+        std::stringstream ss(line);
+        std::vector<double> row;
+        std::string tok;
+        while (ss >> tok) {
+            try {
+                std::size_t used = 0;
+                row.push_back(std::stod(tok, &used));
+                if (used != tok.size()) throw std::invalid_argument(tok);
+            } catch (const std::exception&) {
+                throw io_error(path, "line " + std::to_string(lineno) + ": \"" + tok + "\" is not a number");
+            }
+        }
+        if (row.empty()) continue;
+        if (!rows.empty() && row.size() != rows.front().size())
+            throw io_error(path, "line " + std::to_string(lineno) + " has " + std::to_string(row.size()) +
+                                     " values, the first row has " + std::to_string(rows.front().size()));
+        rows.push_back(std::move(row));
+    }
+    if (rows.empty()) throw io_error(path, "no numbers found");
+    Eigen::MatrixXd out(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows.front().size()));
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        for (std::size_t j = 0; j < rows[i].size(); ++j) out(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j];
+    return out;
+}
+
+Eigen::MatrixXd read_h5(const std::string& path, const std::string& dataset) {
+    h5::File f(path, h5::File::Mode::read_only);
+    if (!f.exists(dataset)) throw io_error(path, "has no dataset \"" + dataset + "\"");
+    const auto dims = f.shape(dataset);
+    if (dims.empty() || dims.size() > 2) throw io_error(path, "dataset " + dataset + " must be 1-D or 2-D");
+    const auto vals = f.read_doubles(dataset);
+    const auto rows = static_cast<Eigen::Index>(dims[0]);
+    const auto cols = dims.size() == 2 ? static_cast<Eigen::Index>(dims[1]) : 1;
+    Eigen::MatrixXd out(rows, cols);
+    for (Eigen::Index i = 0; i < rows; ++i)
+        for (Eigen::Index j = 0; j < cols; ++j) out(i, j) = vals[static_cast<std::size_t>(i * cols + j)];
+    return out;
+}
+
+}  // namespace
+
+Eigen::MatrixXd read_matrix(const std::string& path, const std::string& dataset) {
+    if (ends_with(path, ".npy")) return read_npy(path);
+    if (ends_with(path, ".csv") || ends_with(path, ".txt")) return read_csv(path);
+    if (ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".hdf")) return read_h5(path, dataset);
+    throw io_error(path, "unknown matrix file type (use .h5/.hdf5, .npy or .csv)");
+}
+
+Eigen::VectorXd read_vector(const std::string& path, const std::string& dataset) {
+    Eigen::MatrixXd m = read_matrix(path, dataset);
+    if (m.cols() == 1) return m.col(0);
+    if (m.rows() == 1) return m.row(0).transpose();
+    throw io_error(path, "expected a vector, got a " + std::to_string(m.rows()) + " x " + std::to_string(m.cols()) + " matrix");
+}
+
+void write_npy(const std::string& path, const Eigen::MatrixXd& m) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw io_error(path, "cannot create");
+    std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(m.rows()) + ", " +
+                         std::to_string(m.cols()) + "), }";
+    const std::size_t total = 10 + header.size() + 1;
+    header.append((64 - total % 64) % 64, ' ');
+    header += '\n';
+    const auto hlen = static_cast<std::uint16_t>(header.size());
+    out.write("\x93NUMPY\x01\x00", 8);
+    const char lenbytes[2] = {static_cast<char>(hlen & 0xff), static_cast<char>(hlen >> 8)};
+    out.write(lenbytes, 2);
+    out << header;
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
+    out.write(reinterpret_cast<const char*>(rm.data()), static_cast<std::streamsize>(sizeof(double) * static_cast<std::size_t>(rm.size())));
+}
+
+}  // namespace ratenet::io

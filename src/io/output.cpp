@@ -1,0 +1,214 @@
+#include "io/output.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "ratenet/build_info.hpp"
+#include "ratenet/errors.hpp"
+
+namespace ratenet::io {
+
+std::string utc_now() {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+OutputFile::OutputFile(std::string final_path, bool force) : final_(std::move(final_path)), part_(final_ + ".part") {
+    namespace fs = std::filesystem;
+    if (final_.empty()) throw invalid_parameter("-o", "\"\"", "the output path must not be empty");
+    if (fs::exists(final_) && !force)
+        throw invalid_parameter("-o", final_, "the output file exists; pass --force to overwrite it");
+    const fs::path parent = fs::path(final_).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent))
+        throw invalid_parameter("-o", final_, "the directory " + parent.string() + " does not exist");
+    file_ = std::make_unique<h5::File>(part_, h5::File::Mode::create_truncate);
+}
+
+OutputFile::~OutputFile() {
+    try {
+        close();
+    } catch (...) {
+        // A destructor must not throw; the .part file stays for inspection.
+    }
+}
+
+void OutputFile::write_header(const RunInfo& info) {
+    auto& f = *file_;
+    f.attr("format", "ratenet");
+    f.attr("format_version", format_version);
+    f.attr("ratenet_version", build::version);
+    f.attr("git_commit", build::git_commit);
+    f.attr("created_utc", utc_now());
+    f.attr("command_line", info.command_line);
+    f.attr("config", info.config_text);
+    f.attr("config_path", info.config_path);
+    f.attr("kind", info.kind);
+    f.attr("seed_network", info.seeds.network);
+    f.attr("seed_initial", info.seeds.initial);
+    f.attr("seed_noise", info.seeds.noise);
+    f.attr("seed_tangent", info.seeds.tangent);
+    set_status("running", "");
+}
+
+void OutputFile::write_network(const Network& net) {
+    auto g = file_->create_group("network");
+    const auto n = static_cast<hsize_t>(net.size());
+    if (net.sparse) {
+        const auto& S = net.W_sparse;
+        const auto nnz = static_cast<hsize_t>(S.nonZeros());
+        g.write("W_data", S.valuePtr(), {nnz});
+        std::vector<std::int64_t> idx(S.innerIndexPtr(), S.innerIndexPtr() + S.nonZeros());
+        std::vector<std::int64_t> ptr(S.outerIndexPtr(), S.outerIndexPtr() + S.outerSize() + 1);
+        g.write("W_indices", idx);
+        g.write("W_indptr", ptr);
+        g.attr("W_format", "csr");
+        g.attr("W_shape", std::vector<double>{static_cast<double>(n), static_cast<double>(n)});
+    } else {
+        // Row-major on disk (C order), as h5py and NumPy expect.
+        const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Wr = net.W;
+        g.write("W", Wr.data(), {n, n}, n * n > 65536 ? 1 : 0);
+        g.attr("W_format", "dense");
+    }
+    g.write("b", net.input.b.data(), {n});
+    g.write("tau", net.tau.data(), {n});
+    g.attr("n", static_cast<std::int64_t>(net.size()));
+    g.attr("form", std::string(to_string(net.form)));
+    g.attr("transfer", net.phi.name());
+    for (const auto& [k, v] : net.phi.parameters()) g.attr("transfer_" + k, v);
+    if (net.phi.kind == TransferKind::prelu) g.write("transfer_slopes", net.phi.slopes.data(), {n});
+    g.attr("model", net.model.name);
+    for (const auto& [k, v] : net.model.parameters) g.attr("model_" + k, v);
+    g.attr("noise_sigma", net.input.noise_sigma);
+    g.attr("equation", net.form == Form::rate ? "tau_i dx_i/dt = -x_i + phi(sum_j W_ij x_j + b_i(t))"
+                                              : "tau_i dh_i/dt = -h_i + sum_j W_ij phi(h_j) + b_i(t)");
+    if (!net.input.schedule.empty()) {
+        const auto s = net.input.schedule.size();
+        std::vector<double> t0, t1, bs;
+        for (const auto& seg : net.input.schedule) {
+            t0.push_back(seg.t_start);
+            t1.push_back(seg.t_end);
+            bs.insert(bs.end(), seg.b.data(), seg.b.data() + seg.b.size());
+        }
+        auto sg = file_->create_group("network/schedule");
+        sg.write("t_start", t0);
+        sg.write("t_end", t1);
+        sg.write("b", bs.data(), {s, n});
+    }
+}
+
+void OutputFile::set_status(const std::string& status, const std::string& message) {
+    file_->attr("status", status);
+    file_->attr("message", message);
+}
+
+void OutputFile::flush() { file_->flush(); }
+
+void OutputFile::close() {
+    if (file_) {
+        file_->close();
+        file_.reset();
+    }
+}
+
+void OutputFile::commit() {
+    close();
+    if (std::rename(part_.c_str(), final_.c_str()) != 0) throw io_error(final_, "cannot rename " + part_ + " to it");
+    committed_ = true;
+}
+
+TrajectoryWriter::TrajectoryWriter(OutputFile& out, const Network& net, const IntegratorOptions& opt,
+                                   const RecordOptions& rec, const std::atomic<bool>* stop_flag)
+    : out_(out),
+      grp_(out.h5().create_group("trajectory")),
+      flush_seconds_(rec.flush_seconds),
+      last_flush_(std::chrono::steady_clock::now()),
+      stop_(stop_flag) {
+    if (rec.neurons.empty()) {
+        neurons_.resize(static_cast<std::size_t>(net.size()));
+        for (std::size_t i = 0; i < neurons_.size(); ++i) neurons_[i] = static_cast<Eigen::Index>(i);
+    } else {
+        neurons_ = rec.neurons;
+    }
+    const auto cols = static_cast<hsize_t>(neurons_.size());
+    // Chunks of about 256 KiB, at least one row.
+    chunk_rows_ = std::max<std::size_t>(1, (1u << 15) / std::max<std::size_t>(1, neurons_.size()));
+    const auto type = rec.float32 ? h5::Extendable::Type::f32 : h5::Extendable::Type::f64;
+    t_ds_ = std::make_unique<h5::Extendable>(grp_, "t", 0, std::max<std::size_t>(chunk_rows_, 1024), h5::Extendable::Type::f64, 0);
+    x_ds_ = std::make_unique<h5::Extendable>(grp_, "x", cols, chunk_rows_, type, rec.gzip);
+    std::vector<std::int64_t> idx(neurons_.begin(), neurons_.end());
+    grp_.write("neuron", idx);
+    h5::attach_scale(grp_, "x", "t", "t", 0);
+    h5::attach_scale(grp_, "x", "neuron", "neuron", 1);
+    // Attributes are written at the start so a killed run's file still says what it holds.
+    grp_.attr("method", std::string(to_string(opt.method)));
+    grp_.attr("t_start", opt.t_start);
+    grp_.attr("t_end", opt.t_end);
+    grp_.attr("dt", opt.dt);
+    grp_.attr("dt_out", opt.dt_out);
+    grp_.attr("atol", opt.atol);
+    grp_.attr("rtol", opt.rtol);
+    grp_.attr("steady_tol", opt.steady_tol);
+    grp_.attr("bound", opt.bound);
+    grp_.attr("variable", net.form == Form::rate ? "x (rate)" : "h (current)");
+    grp_.attr("status", "running");
+    {
+        auto tg = grp_.dataset("t");
+        tg.attr("units", "time (units of tau)");
+        tg.attr("long_name", "time");
+        auto xg = grp_.dataset("x");
+        xg.attr("units", net.form == Form::rate ? "rate (model units)" : "current (model units)");
+        xg.attr("long_name", net.form == Form::rate ? "rate x" : "current h");
+        auto ng = grp_.dataset("neuron");
+        ng.attr("units", "index");
+        ng.attr("long_name", "neuron index (0-based)");
+    }
+    tbuf_.reserve(chunk_rows_);
+    xbuf_.reserve(chunk_rows_ * neurons_.size());
+    out_.flush();
+}
+
+void TrajectoryWriter::observe(double t, const Eigen::VectorXd& x) {
+    tbuf_.push_back(t);
+    for (auto i : neurons_) xbuf_.push_back(x[i]);
+    last_ = x;
+    if (tbuf_.size() >= chunk_rows_) {
+        flush_buffer();
+    } else {
+        const auto now = std::chrono::steady_clock::now();
+        if (std::chrono::duration<double>(now - last_flush_).count() > flush_seconds_) flush_buffer();
+    }
+}
+
+void TrajectoryWriter::flush_buffer() {
+    if (!tbuf_.empty()) {
+        x_ds_->append(xbuf_.data(), tbuf_.size());
+        t_ds_->append(tbuf_.data(), tbuf_.size());
+        written_ += static_cast<std::int64_t>(tbuf_.size());
+        tbuf_.clear();
+        xbuf_.clear();
+    }
+    out_.flush();
+    last_flush_ = std::chrono::steady_clock::now();
+}
+
+void TrajectoryWriter::finish(const RunResult& r) {
+    flush_buffer();
+    grp_.attr("status", std::string(to_string(r.status)));
+    grp_.attr("message", r.message);
+    grp_.attr("t_final", r.t_final);
+    grp_.attr("steady_state", r.steady_state);
+    grp_.attr("samples", r.samples);
+    grp_.attr("steps", r.steps);
+    grp_.attr("bad_neuron", r.bad_neuron);
+    grp_.attr("t_bad", r.t_bad);
+    out_.set_status(std::string(to_string(r.status)), r.message);
+    out_.flush();
+}
+
+}  // namespace ratenet::io

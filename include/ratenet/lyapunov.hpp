@@ -1,0 +1,281 @@
+#pragma once
+// Lyapunov spectra by the QR method (Benettin et al. 1980; Shimada & Nagashima
+// 1979) as used by Engelken, Wolf & Abbott, arXiv:2006.02427.
+//
+// The state x and k tangent vectors Q (an n x k matrix) are propagated
+// together; every t_ons the tangent vectors are re-orthonormalised by
+// Householder QR (Q R = Q_old, signs fixed so that diag R > 0) and log R_ii is
+// accumulated. lambda_i = sum log R_ii / (accumulated time).
+//
+// Two different dynamical objects, chosen by LyapunovDynamics:
+//   flow_rk4   the continuous-time flow dx/dt = f(t, x). State and tangent
+//              (dQ/dt = J(t, x(t)) Q) advance together with classical RK4 of step
+//              dt. The QR sums are then the exponents of the RK4 map, which
+//              converge to those of the flow as O(dt^4).
+//   euler_map  Engelken's explicit Euler map x <- x + dt f(x), Q <- Q + dt J Q
+//              (current form, tau = 1: (1 - dt) h + dt W phi(h) and
+//              (1 - dt) I + dt W diag(phi')). Its exponents are reported per unit
+//              time, log|R_ii| / t; they are those of the map, not of the flow:
+//              e.g. a uniform contraction -1 of the flow becomes ln(1 - dt)/dt.
+//
+// Phases (all in whole ONS intervals): t_warmup of state only (transient), then
+// t_ons_warmup with the tangent vectors aligning but nothing accumulated, then
+// t_sim of accumulation. Time starts at 0 at the beginning of the warm-up.
+//
+// The engine works on any TangentSystem; NetworkTangentSystem adapts a Network.
+// Nothing here reads files or prints: results leave through LyapunovResult and
+// the LyapunovObserver (stop requests, checkpoints).
+#include <Eigen/Core>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ratenet/dynamics.hpp"
+#include "ratenet/integrate.hpp"
+#include "ratenet/network.hpp"
+
+namespace ratenet {
+
+// A system with its tangent dynamics. The engine calls the methods from one
+// thread; they may keep scratch space (hence non-const).
+class TangentSystem {
+public:
+    virtual ~TangentSystem() = default;
+    virtual Eigen::Index dimension() const = 0;
+    // dxdt = f(t, x).
+    virtual void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) = 0;
+    // out = J(t, x) Q for an n x k matrix Q: one matrix-matrix product, never a loop of
+    // matrix-vector products. out does not alias Q.
+    virtual void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q,
+                                Eigen::MatrixXd& out) = 0;
+    // trace J(t, x).
+    virtual double jacobian_trace(double t, const Eigen::VectorXd& x) = 0;
+};
+
+// A rate network (either form) with ratenet::rhs / jacobian_times / jacobian_trace.
+// Refuses noisy networks (the spectrum of a stochastic flow is another object).
+// With use_active_rows and a threshold-linear phi only the active neurons' rows
+// (rate form) or columns (current form) of W enter the tangent product.
+class NetworkTangentSystem final : public TangentSystem {
+public:
+    explicit NetworkTangentSystem(const Network& net, bool use_active_rows = true);
+    Eigen::Index dimension() const override { return net_.size(); }
+    void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override;
+    void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override;
+    double jacobian_trace(double t, const Eigen::VectorXd& x) override;
+    // Mean number of neurons taking part in the tangent products so far (N unless
+    // the active-row path is used).
+    double mean_active() const noexcept;
+    std::int64_t products() const noexcept { return products_; }
+
+private:
+    const Network& net_;
+    bool use_active_rows_;
+    Workspace ws_;
+    Eigen::VectorXd diag_w_;       // diag(W), for the trace
+    double active_sum_ = 0.0;
+    std::int64_t products_ = 0;
+};
+
+// dx/dt = A x: exponents are the real parts of eig(A). For tests.
+class LinearTangentSystem final : public TangentSystem {
+public:
+    explicit LinearTangentSystem(Eigen::MatrixXd A);
+    Eigen::Index dimension() const override { return A_.rows(); }
+    void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override;
+    void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override;
+    double jacobian_trace(double t, const Eigen::VectorXd& x) override;
+
+private:
+    Eigen::MatrixXd A_;
+};
+
+// Lorenz-63: x' = s (y - x), y' = x (r - z) - y, z' = x y - b z. Trace -(s + 1 + b).
+// Reference spectrum for (10, 28, 8/3): (0.906, 0, -14.572), D_KY 2.062.
+class Lorenz63System final : public TangentSystem {
+public:
+    explicit Lorenz63System(double sigma = 10.0, double rho = 28.0, double beta = 8.0 / 3.0)
+        : sigma_(sigma), rho_(rho), beta_(beta) {}
+    Eigen::Index dimension() const override { return 3; }
+    void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override;
+    void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override;
+    double jacobian_trace(double t, const Eigen::VectorXd& x) override;
+
+private:
+    double sigma_, rho_, beta_;
+};
+
+enum class LyapunovDynamics { flow_rk4, euler_map };
+std::string_view to_string(LyapunovDynamics d) noexcept;
+bool parse_lyapunov_dynamics(std::string_view name, LyapunovDynamics& out) noexcept;
+
+enum class LyapunovPhase { warmup, ons_warmup, accumulate, done };
+std::string_view to_string(LyapunovPhase p) noexcept;
+
+struct LyapunovOptions {
+    LyapunovDynamics dynamics = LyapunovDynamics::flow_rk4;
+    std::optional<Eigen::Index> k;    // number of exponents, 1..n; unset = all (n)
+    double dt = 0.01;              // integration step (flow) or map step (euler_map)
+    double t_ons = 1.0;            // re-orthonormalisation interval; a multiple of dt
+    // Phase lengths, each rounded to the nearest whole number of ONS intervals
+    // (the result reports the times used). Engelken's defaults: transient 100,
+    // orthonormal-system warm-up a tenth of t_sim.
+    double t_warmup = 100.0;
+    double t_ons_warmup = 100.0;
+    double t_sim = 1000.0;         // accumulation; at least t_ons
+    std::uint64_t seed_initial = 1;   // x0 ~ N(0, init_sd^2) from Rng(seed_initial, Stream::initial)
+    std::uint64_t seed_tangent = 1;   // Q0 from Gaussian columns, Rng(seed_tangent, Stream::tangent)
+    double init_sd = 1.0;
+    Eigen::VectorXd x0;            // initial state; empty = drawn from seed_initial
+    double bound = 1e6;            // |x_i| above this counts as divergence
+    int n_blocks = 20;             // blocks for the error estimate, >= 2
+    Eigen::Index trace_rows = 1000;   // at most this many rows of running estimates; 0 = none
+    bool twin = false;             // cross-check lambda_1 with a renormalised twin trajectory
+    double twin_d0 = 1e-8;         // twin separation after each renormalisation
+    // euler_map only: also accumulate log|det(I + dt J)| per step (O(n^3) per step:
+    // one n x n product and one LU), the exact counterpart of the sum of exponents.
+    bool volume_check = false;
+    bool use_active_rows = true;   // for the Network overload (threshold-linear phi)
+    std::int64_t checkpoint_every = 0;   // emit a checkpoint every this many ONS intervals; 0 = never
+
+    // Checks the options alone; with n, also k <= n and the size of x0.
+    // Throws invalid_parameter naming the key ("k", "dt", "t_ons", "t_sim", ...).
+    void validate() const;
+    void validate(Eigen::Index n) const;
+
+    // Derived schedule (validate first).
+    std::int64_t steps_per_ons() const;
+    std::int64_t warmup_intervals() const;
+    std::int64_t ons_warmup_intervals() const;
+    std::int64_t accumulate_intervals() const;
+};
+
+// Everything needed to continue a run bitwise-identically. Pure data: io writes
+// and reads it. Interval numbering: [0, n_warmup) warm-up, then the ONS warm-up,
+// then accumulation; step counts integration steps since t = 0.
+struct LyapunovCheckpoint {
+    // The run it belongs to: resuming checks these against the options.
+    Eigen::Index dimension = 0;
+    Eigen::Index k = 0;
+    LyapunovDynamics dynamics = LyapunovDynamics::flow_rk4;
+    double dt = 0.0;
+    std::int64_t steps_per_ons = 0;
+    std::int64_t n_warmup = 0, n_ons_warmup = 0, n_accumulate = 0;   // intervals
+    int n_blocks = 0;
+    Eigen::Index trace_rows = 0;
+    bool twin = false;
+    double twin_d0 = 0.0;
+    bool volume_check = false;
+
+    // Where the run stands.
+    LyapunovPhase phase = LyapunovPhase::warmup;
+    std::int64_t step = 0;            // steps taken since t = 0 (t = step * dt)
+    double t = 0.0;
+    Eigen::VectorXd x;                // state
+    Eigen::MatrixXd Q;                // tangent vectors (orthonormal at interval boundaries)
+    Eigen::VectorXd log_sums;         // sum of log R_ii over accumulated intervals, QR order
+    Eigen::MatrixXd block_sums;       // n_blocks x k, per block
+    double trace_sum = 0.0;           // integral of tr J over the accumulated intervals
+    double volume_sum = 0.0;          // sum of log|det(I + dt J)| (euler_map, volume_check)
+    double trace_partial = 0.0;       // the same within the current interval
+    double volume_partial = 0.0;
+    Eigen::VectorXd y;                // twin state (empty before the ONS warm-up)
+    bool twin_failed = false;         // the twin separation became 0 or non-finite
+    double twin_sum = 0.0;
+    Eigen::VectorXd twin_block_sums;  // n_blocks
+    std::vector<double> trace_times;  // convergence trace rows so far
+    std::vector<Eigen::VectorXd> trace_values;
+};
+
+// The decimated convergence trace: running means of the exponents (QR order) at
+// the end of every stride-th accumulated ONS interval, and at the last one.
+struct LyapunovTrace {
+    Eigen::VectorXd times;     // absolute time of each row
+    Eigen::MatrixXd values;    // rows x k
+};
+
+struct LyapunovResult {
+    RunStatus status = RunStatus::completed;
+    std::string message;          // empty when completed
+    double t_final = 0.0;         // time reached
+    std::int64_t steps = 0;       // steps taken since t = 0
+    LyapunovPhase phase_reached = LyapunovPhase::done;
+
+    // Schedule used (after rounding to whole ONS intervals).
+    double t_warmup = 0.0, t_ons_warmup = 0.0, t_sim = 0.0, t_ons = 0.0;
+    double t_accumulated = 0.0;   // accumulation time behind the estimates
+
+    // Sorted descending; empty when nothing was accumulated (a run stopped early
+    // reports the estimates of its completed intervals).
+    Eigen::VectorXd exponents;
+    // Standard error of each exponent: the accumulation is split into B blocks of
+    // (nearly) equal numbers of ONS intervals, SE = sd(block means) / sqrt(B), over
+    // the completed blocks; +infinity with fewer than two completed blocks.
+    Eigen::VectorXd errors;
+    int blocks_used = 0;
+
+    LyapunovTrace trace;
+
+    double sum_exponents = 0.0;
+    // Time average of tr J along the accumulated trajectory, with the quadrature of
+    // the stepper: RK4 stage weights (1, 2, 2, 1)/6 for the flow, so that for k = n
+    // it equals sum_exponents up to the O(dt^4) error of RK4; the left point for
+    // the Euler map (only first order: log det(I + dt J) = dt tr J + O(dt^2)).
+    double trace_mean = 0.0;
+    // euler_map with volume_check: mean log|det(I + dt J)| / dt, which equals
+    // sum_exponents (k = n) up to rounding.
+    std::optional<double> volume_rate;
+    // euler_map: ln(1 - dt)/dt, the map's image of a contraction rate -1.
+    std::optional<double> map_unit_contraction;
+
+    // Kaplan-Yorke dimension D = j + sum_{i<=j} lambda_i / |lambda_{j+1}|, j the largest
+    // index with a nonnegative partial sum. 0 when lambda_1 < 0. When every partial
+    // sum of the k exponents is >= 0: D = n if k = n; if k < n it cannot be
+    // determined and kaplan_yorke = k is a lower bound (kaplan_yorke_lower_bound set).
+    double kaplan_yorke = 0.0;
+    bool kaplan_yorke_lower_bound = false;
+    // Entropy rate (Pesin): the sum of the positive exponents. A lower bound when
+    // all k < n exponents are positive (entropy_lower_bound set).
+    double entropy_rate = 0.0;
+    bool entropy_lower_bound = false;
+
+    // Twin method (twin option): lambda_1 from a trajectory renormalised to twin_d0
+    // every t_ons, with the same block error.
+    std::optional<double> twin_lambda1;
+    std::optional<double> twin_error;
+
+    double mean_active = 0.0;     // Network overload: mean neurons in the tangent product
+};
+
+// Stop requests, checkpoints. should_stop() is polled after every step;
+// want_checkpoint() at ONS-interval boundaries only. checkpoint() receives a
+// checkpoint every checkpoint_every intervals, when want_checkpoint() says so,
+// and once more when the run is interrupted (then possibly inside an interval:
+// still exact to resume from).
+class LyapunovObserver {
+public:
+    virtual ~LyapunovObserver() = default;
+    virtual bool should_stop() { return false; }
+    virtual bool want_checkpoint() { return false; }
+    virtual void checkpoint(const LyapunovCheckpoint& /*cp*/) {}
+};
+
+// Computes the spectrum. Validates the options first (throws invalid_parameter);
+// runtime trouble (divergence, degenerate tangent space, interruption) is
+// reported in the result, never thrown. With resume, continues that checkpoint
+// (its run parameters must match the options, else invalid_parameter "checkpoint").
+LyapunovResult lyapunov_spectrum(TangentSystem& system, const LyapunovOptions& opt, LyapunovObserver& observer,
+                                 const LyapunovCheckpoint* resume = nullptr);
+LyapunovResult lyapunov_spectrum(TangentSystem& system, const LyapunovOptions& opt);
+// A network through NetworkTangentSystem (opt.use_active_rows).
+LyapunovResult lyapunov_spectrum(const Network& net, const LyapunovOptions& opt, LyapunovObserver& observer,
+                                 const LyapunovCheckpoint* resume = nullptr);
+LyapunovResult lyapunov_spectrum(const Network& net, const LyapunovOptions& opt);
+
+// Kaplan-Yorke dimension of a descending spectrum of k of n exponents (see
+// LyapunovResult). Returns the dimension, sets lower_bound.
+double kaplan_yorke_dimension(const Eigen::VectorXd& sorted_desc, Eigen::Index n, bool& lower_bound);
+
+}  // namespace ratenet

@@ -1,0 +1,66 @@
+#pragma once
+// Shared by the subcommands: exit codes, error reporting, signals, progress.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/config.hpp"
+#include "io/job.hpp"
+#include "io/output.hpp"
+
+namespace ratenet::cli {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_runtime = 1;
+inline constexpr int exit_usage = 2;
+
+// The command line as typed (for output files).
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
+
+// SIGINT/SIGTERM set this flag (a second signal kills the process at once).
+void install_signal_handlers();
+const std::atomic<bool>& stop_flag();
+int stop_signal();  // the signal received, 0 if none
+
+// Runs body; maps ratenet's errors to one line on stderr and an exit code:
+// configuration/usage errors (invalid_parameter, unreadable inputs) 2, runtime 1.
+int guarded(const std::function<int()>& body);
+
+// Options shared by the commands that read a config and write a file.
+struct CommonOptions {
+    std::string config;
+    std::string output;
+    std::vector<std::string> set;
+    bool force = false;
+    bool quiet = false;
+};
+
+// Loads the config with overrides and checks its section names. Input errors
+// become invalid_parameter (exit 2).
+io::Config load_config(const CommonOptions& o);
+// -o, else [output] path, else the config's stem with ".h5" in the current directory.
+std::string output_path(const CommonOptions& o, const io::Config& cfg);
+// RunInfo for the file header.
+io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::Seeds& seeds);
+
+// A progress line on stderr, only when stderr is a terminal and the run lasts
+// longer than a second.
+class Progress {
+public:
+    Progress(double total, bool enabled);
+    void update(double done);
+    void finish();
+
+private:
+    double total_;
+    bool enabled_, shown_ = false;
+    std::chrono::steady_clock::time_point start_, last_;
+};
+
+// Prints unless quiet.
+void say(const CommonOptions& o, const std::string& line);
+
+}  // namespace ratenet::cli

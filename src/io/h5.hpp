@@ -1,0 +1,125 @@
+#pragma once
+// A small private RAII layer over the HDF5 C API. Every call is checked once,
+// here; a failure becomes ratenet::io_error naming the file and the operation,
+// with HDF5's own error stack text. Not installed: callers use io/output.hpp.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ratenet::h5 {
+
+// Owns one hid_t and closes it with the right H5*close.
+class Handle {
+public:
+    Handle() = default;
+    Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), close_(closer) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
+    Handle& operator=(Handle&& o) noexcept;
+    ~Handle() { reset(); }
+    void reset() noexcept;
+    hid_t id() const noexcept { return id_; }
+    bool valid() const noexcept { return id_ >= 0; }
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+    herr_t (*close_)(hid_t) = nullptr;
+};
+
+// Silences HDF5's automatic error printing for the whole process (errors are
+// reported through exceptions instead). Idempotent.
+void silence_errors();
+
+class File;
+class Group;
+
+// A group or file location, with the path of its file for messages.
+class Location {
+public:
+    Location(hid_t id, std::string file) : id_(id), file_(std::move(file)) {}
+    hid_t id() const noexcept { return id_; }
+    const std::string& file() const noexcept { return file_; }
+
+    bool exists(const std::string& name) const;
+    // An existing dataset, as a location for its attributes.
+    Group dataset(const std::string& name) const;
+    bool has_attr(const std::string& name) const;
+
+    void attr(const std::string& name, const std::string& value) const;
+    void attr(const std::string& name, const char* value) const { attr(name, std::string(value)); }
+    void attr(const std::string& name, double value) const;
+    void attr(const std::string& name, std::int64_t value) const;
+    void attr(const std::string& name, std::uint64_t value) const;
+    void attr(const std::string& name, bool value) const { attr(name, static_cast<std::int64_t>(value)); }
+    void attr(const std::string& name, const std::vector<double>& value) const;
+
+    std::string attr_string(const std::string& name) const;
+    double attr_double(const std::string& name) const;
+    std::int64_t attr_int(const std::string& name) const;
+
+    // Datasets of doubles / int64 / uint8 with the given shape (row-major).
+    void write(const std::string& name, const double* data, const std::vector<hsize_t>& dims, int gzip = 0) const;
+    void write(const std::string& name, const std::int64_t* data, const std::vector<hsize_t>& dims) const;
+    void write(const std::string& name, const std::uint8_t* data, const std::vector<hsize_t>& dims) const;
+    void write(const std::string& name, const std::vector<double>& v) const { write(name, v.data(), {v.size()}); }
+    void write(const std::string& name, const std::vector<std::int64_t>& v) const { write(name, v.data(), {v.size()}); }
+    void write_strings(const std::string& name, const std::vector<std::string>& v) const;
+
+    std::vector<hsize_t> shape(const std::string& name) const;
+    std::vector<double> read_doubles(const std::string& name) const;
+    std::vector<std::int64_t> read_ints(const std::string& name) const;
+
+protected:
+    hid_t id_;
+    std::string file_;
+};
+
+class Group : public Location {
+public:
+    Group(Handle h, std::string file) : Location(h.id(), std::move(file)), h_(std::move(h)) {}
+
+private:
+    Handle h_;
+};
+
+class File : public Location {
+public:
+    enum class Mode { create_exclusive, create_truncate, read_only, read_write };
+    File(const std::string& path, Mode mode);
+    Group group(const std::string& path) const;          // open an existing group
+    Group create_group(const std::string& path) const;   // create (fails if present)
+    Group require_group(const std::string& path) const;  // open or create
+    void flush() const;
+    void close();
+
+private:
+    Handle h_;
+};
+
+// A 2-D (rows x cols) or 1-D (rows) chunked dataset that grows along rows:
+// samples are appended while a run goes on, so memory stays flat.
+class Extendable {
+public:
+    enum class Type { f64, f32 };
+    Extendable(const Location& loc, const std::string& name, hsize_t cols, hsize_t chunk_rows, Type type, int gzip);
+    // Appends rows (row-major doubles, rows x cols).
+    void append(const double* data, hsize_t rows);
+    hsize_t rows() const noexcept { return rows_; }
+    hid_t id() const noexcept { return ds_.id(); }
+
+private:
+    Handle ds_;
+    std::string file_, name_;
+    hsize_t cols_, rows_ = 0;
+    bool one_d_;
+};
+
+// Makes dataset `scale` (in loc) a dimension scale named `dim_name` and attaches
+// it to dimension `dim` of `dataset`.
+void attach_scale(const Location& loc, const std::string& dataset, const std::string& scale,
+                  const std::string& dim_name, unsigned dim);
+
+}  // namespace ratenet::h5

@@ -1,0 +1,353 @@
+#include "io/job.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "io/matrix_file.hpp"
+#include "ratenet/errors.hpp"
+#include "ratenet/models.hpp"
+#include "ratenet/rng.hpp"
+
+namespace ratenet::io {
+
+void rethrow_in(const Config& cfg, const std::string& section) {
+    try {
+        throw;
+    } catch (const invalid_parameter& e) {
+        if (!e.file().empty()) throw;
+        throw e.in_file(cfg.path(), section);
+    }
+}
+
+Seeds read_seeds(const Config& cfg) {
+    Section s = cfg.section("seeds");
+    Seeds out;
+    out.network = s.seed("network", out.network);
+    out.initial = s.seed("initial", out.initial);
+    out.noise = s.seed("noise", out.noise);
+    out.tangent = s.seed("tangent", out.tangent);
+    s.finish();
+    return out;
+}
+
+namespace {
+
+double available_memory_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    double kb = 0;
+    std::string unit;
+    while (in >> key >> kb >> unit)
+        if (key == "MemAvailable:") return kb * 1024.0;
+    return 16.0 * 1024 * 1024 * 1024;  // unknown: assume a modest machine
+}
+
+std::string gib(double bytes) {
+    std::ostringstream ss;
+    ss.precision(3);
+    ss << bytes / (1024.0 * 1024.0 * 1024.0) << " GiB";
+    return ss.str();
+}
+
+std::string model_name(const Config& cfg) {
+    Section m = cfg.section("model");
+    if (!m.present()) cfg.fail("model", "", "missing section [model] (name = one of hahnloser_wta, random_gaussian, "
+                                            "excitatory_inhibitory, ctln, ring, matrix)");
+    const std::string name = m.string("name", "");
+    if (name.empty()) m.fail("name", "", "missing: the model to build");
+    if (!find_model_doc(name)) {
+        std::vector<std::string> names;
+        for (const auto& d : model_docs()) names.push_back(d.name);
+        const std::string c = closest(name, names);
+        m.fail("name", "\"" + name + "\"", "unknown model" + (c.empty() ? "" : " (did you mean \"" + c + "\"?)") +
+                                               "; `ratenet models` lists them");
+    }
+    return name;
+}
+
+std::int64_t positive_int(Section& s, const std::string& key, std::int64_t def, std::int64_t min = 1) {
+    const std::int64_t v = s.integer(key, def);
+    if (v < min) s.fail(key, std::to_string(v), "must be >= " + std::to_string(min));
+    return v;
+}
+
+}  // namespace
+
+void check_memory(const Config& cfg, const std::string& key, double bytes, const std::string& what) {
+    const double avail = available_memory_bytes();
+    if (bytes > 0.8 * avail) {
+        const toml::node* n = cfg.find(key);
+        cfg.fail(key, n ? Section::show(*n) : "", what + " would need " + gib(bytes) + ", more than the " + gib(avail) +
+                                                      " of memory available");
+    }
+}
+
+Eigen::Index model_size(const Config& cfg) {
+    const std::string name = model_name(cfg);
+    Section m = cfg.section("model");
+    if (name == "excitatory_inhibitory") return m.integer("n_e", 400) + m.integer("n_i", 100);
+    if (name == "matrix") return -1;
+    std::int64_t def = 10;
+    if (name == "random_gaussian") def = 200;
+    if (name == "ctln") def = 3;
+    if (name == "ring") def = 64;
+    return m.integer("n", def);
+}
+
+Network read_network(const Config& cfg, const Seeds& seeds) {
+    const std::string name = model_name(cfg);
+    Section m = cfg.section("model");
+    m.accept("name");
+    // The size first, so that an impossible network is refused before allocation.
+    const Eigen::Index n_req = model_size(cfg);
+    if (n_req != -1) {
+        if (n_req < 1) m.fail(name == "excitatory_inhibitory" ? "n_e" : "n", std::to_string(n_req), "must be >= 1");
+        const bool sparse_k = name == "random_gaussian" && m.integer("k", 0) > 0;
+        const double nn = static_cast<double>(n_req);
+        const double bytes = sparse_k ? nn * static_cast<double>(m.integer("k", 0)) * 24.0 : nn * nn * 8.0;
+        check_memory(cfg, name == "excitatory_inhibitory" ? "model.n_e" : "model.n", bytes, "the coupling matrix W");
+    }
+    Connectivity conn;
+    Eigen::VectorXd tau_file, b_file;
+    try {
+        if (name == "hahnloser_wta") {
+            HahnloserWtaParams p;
+            p.n = positive_int(m, "n", p.n);
+            p.alpha = m.number("alpha", p.alpha);
+            p.beta = m.number("beta", p.beta);
+            p.gamma = m.number("gamma", p.gamma);
+            conn = make_hahnloser_wta(p);
+        } else if (name == "random_gaussian") {
+            RandomGaussianParams p;
+            p.n = positive_int(m, "n", p.n);
+            p.g = m.number("g", p.g);
+            p.mu = m.number("mu", p.mu);
+            p.zero_diagonal = m.boolean("zero_diagonal", p.zero_diagonal);
+            p.symmetric = m.boolean("symmetric", p.symmetric);
+            p.k = m.integer("k", p.k);
+            p.seed = seeds.network;
+            conn = make_random_gaussian(p);
+        } else if (name == "excitatory_inhibitory") {
+            ExcitatoryInhibitoryParams p;
+            p.n_e = positive_int(m, "n_e", p.n_e);
+            p.n_i = positive_int(m, "n_i", p.n_i);
+            p.p = m.number("p", p.p);
+            p.g = m.number("g", p.g);
+            p.w_e = m.number("w_e", p.w_e);
+            p.w_i = m.number("w_i", p.w_i);
+            p.zero_diagonal = m.boolean("zero_diagonal", p.zero_diagonal);
+            p.seed = seeds.network;
+            conn = make_excitatory_inhibitory(p);
+        } else if (name == "ctln") {
+            CtlnParams p;
+            p.n = positive_int(m, "n", p.n);
+            p.edges = m.pairs("edges");
+            p.eps = m.number("eps", p.eps);
+            p.delta = m.number("delta", p.delta);
+            p.theta = m.number("theta", p.theta);
+            conn = make_ctln(p);
+        } else if (name == "ring") {
+            RingParams p;
+            p.n = positive_int(m, "n", p.n);
+            p.j0 = m.number("j0", p.j0);
+            p.j1 = m.number("j1", p.j1);
+            conn = make_ring(p);
+        } else if (name == "matrix") {
+            const std::string path = m.string("path", "");
+            if (path.empty()) m.fail("path", "", "missing: the file holding W (.h5, .npy or .csv)");
+            const std::string dataset = m.string("dataset", "W");
+            Eigen::MatrixXd W;
+            try {
+                W = read_matrix(path, dataset);
+            } catch (const io_error& e) {
+                m.fail("path", "\"" + path + "\"", e.detail());
+            }
+            if (W.rows() != W.cols())
+                m.fail("path", "\"" + path + "\"", "W must be square, got " + std::to_string(W.rows()) + " x " +
+                                                       std::to_string(W.cols()));
+            conn = make_matrix(std::move(W), path);
+            const bool sparse = m.boolean("sparse", false);
+            if (sparse) {
+                conn.W_sparse = conn.W.sparseView();
+                conn.W_sparse.makeCompressed();
+                conn.W.resize(0, 0);
+                conn.sparse = true;
+            }
+            for (const auto& [key, target] : {std::pair<std::string, Eigen::VectorXd*>{"b_path", &b_file},
+                                              std::pair<std::string, Eigen::VectorXd*>{"tau_path", &tau_file}}) {
+                const std::string vp = m.string(key, "");
+                if (vp.empty()) continue;
+                try {
+                    *target = read_vector(vp, key == "b_path" ? "b" : "tau");
+                } catch (const io_error& e) {
+                    m.fail(key, "\"" + vp + "\"", e.detail());
+                }
+            }
+        }
+    } catch (const invalid_parameter&) {
+        rethrow_in(cfg, "model");
+    }
+    m.finish();
+
+    Network net;
+    const Eigen::Index n = conn.size();
+    net.W = std::move(conn.W);
+    net.W_sparse = std::move(conn.W_sparse);
+    net.sparse = conn.sparse;
+    net.model = std::move(conn.info);
+
+    Section nw = cfg.section("network");
+    const std::string form = nw.string("form", "rate");
+    if (form == "rate")
+        net.form = Form::rate;
+    else if (form == "current")
+        net.form = Form::current;
+    else
+        nw.fail("form", "\"" + form + "\"", "must be \"rate\" or \"current\"");
+    if (auto tau = nw.vector("tau", n))
+        net.tau = *tau;
+    else if (tau_file.size() > 0)
+        net.tau = tau_file;
+    else
+        net.tau = Eigen::VectorXd::Ones(n);
+    if (net.tau.size() != n) m.fail("tau_path", "", "tau must have " + std::to_string(n) + " values");
+    for (Eigen::Index i = 0; i < n; ++i)
+        if (!(net.tau[i] > 0)) nw.fail("tau", format_value(net.tau[i]), "must be > 0");
+    if (nw.boolean("sparse", net.sparse) && !net.sparse) {
+        net.W_sparse = net.W.sparseView();
+        net.W_sparse.makeCompressed();
+        net.W.resize(0, 0);
+        net.sparse = true;
+    }
+    nw.finish();
+
+    Section tr = cfg.section("transfer");
+    const std::string tname = tr.string("name", "relu");
+    if (!parse_transfer_kind(tname, net.phi.kind)) {
+        const std::string c = closest(tname, transfer_names());
+        tr.fail("name", "\"" + tname + "\"", "unknown transfer function" + (c.empty() ? "" : " (did you mean \"" + c + "\"?)"));
+    }
+    net.phi.gain = tr.number("gain", net.phi.gain);
+    net.phi.theta = tr.number("theta", net.phi.theta);
+    net.phi.r_max = tr.number("r_max", net.phi.r_max);
+    net.phi.slope = tr.number("slope", net.phi.slope);
+    if (net.phi.kind == TransferKind::prelu) {
+        auto s = tr.vector("slopes", n);
+        if (!s) tr.fail("slopes", "", "missing: prelu needs one slope per neuron (a number or an array)");
+        net.phi.slopes = *s;
+    } else {
+        tr.accept("slopes");
+    }
+    net.phi.alpha = tr.number("alpha", net.phi.alpha);
+    net.phi.beta = tr.number("beta", net.phi.beta);
+    net.phi.k = tr.number("k", net.phi.k);
+    net.phi.n = tr.number("n", net.phi.n);
+    // Keys that do not apply to the chosen function are errors, not silently ignored.
+    {
+        std::vector<std::string> used{"name"};
+        for (const auto& [k, v] : net.phi.parameters()) used.push_back(k);
+        if (net.phi.kind == TransferKind::prelu) used.emplace_back("slopes");
+        for (const char* k : {"gain", "theta", "r_max", "slope", "slopes", "alpha", "beta", "k", "n"})
+            if (tr.has(k) && std::find(used.begin(), used.end(), k) == used.end())
+                tr.fail(k, Section::show(*cfg.find("transfer." + std::string(k))),
+                        "does not apply to transfer function \"" + tname + "\"");
+    }
+    try {
+        net.phi.validate(n);
+    } catch (const invalid_parameter&) {
+        rethrow_in(cfg, "transfer");
+    }
+    tr.finish();
+
+    Section in = cfg.section("input");
+    if (auto b = in.vector("b", n))
+        net.input.b = *b;
+    else if (b_file.size() > 0)
+        net.input.b = b_file;
+    else if (conn.b)
+        net.input.b = *conn.b;
+    else
+        net.input.b = Eigen::VectorXd::Zero(n);
+    if (net.input.b.size() != n) m.fail("b_path", "", "b must have " + std::to_string(n) + " values");
+    net.input.noise_sigma = in.number("noise_sigma", 0.0);
+    if (net.input.noise_sigma < 0) in.fail("noise_sigma", format_value(net.input.noise_sigma), "must be >= 0");
+    for (auto& seg : in.tables("schedule")) {
+        InputSegment s;
+        s.t_start = seg.number_opt("t_start").value_or(NAN);
+        s.t_end = seg.number_opt("t_end").value_or(NAN);
+        if (std::isnan(s.t_start)) seg.fail("t_start", "", "missing");
+        if (std::isnan(s.t_end)) seg.fail("t_end", "", "missing");
+        auto b = seg.vector("b", n);
+        if (!b) seg.fail("b", "", "missing: the input during this interval");
+        s.b = *b;
+        seg.finish();
+        net.input.schedule.push_back(std::move(s));
+    }
+    in.finish();
+    try {
+        net.validate();
+    } catch (const invalid_parameter&) {
+        rethrow_in(cfg, "input");
+    }
+    return net;
+}
+
+Eigen::VectorXd read_initial(const Config& cfg, const Network& net, const Seeds& seeds) {
+    Section s = cfg.section("initial");
+    const Eigen::Index n = net.size();
+    Eigen::VectorXd x0 = s.vector("x0", n).value_or(Eigen::VectorXd::Zero(n));
+    const double sd = s.number("random_std", 0.0);
+    if (sd < 0) s.fail("random_std", format_value(sd), "must be >= 0");
+    if (sd > 0) {
+        Rng rng(seeds.initial, Stream::initial);
+        for (Eigen::Index i = 0; i < n; ++i) x0[i] += sd * rng.normal();
+    }
+    s.finish();
+    return x0;
+}
+
+SimulateJob read_simulate(const Config& cfg, const Network& net, const Seeds& seeds) {
+    Section s = cfg.section("simulate");
+    SimulateJob job;
+    auto& o = job.integrator;
+    const std::string method = s.string("method", "dopri5");
+    if (!parse_method(method, o.method)) s.fail("method", "\"" + method + "\"", "must be \"euler\", \"rk4\" or \"dopri5\"");
+    o.t_start = s.number("t_start", o.t_start);
+    o.t_end = s.number("t_end", o.t_end);
+    o.dt = s.number("dt", o.dt);
+    o.dt_out = s.number("dt_out", o.dt_out);
+    o.atol = s.number("atol", o.atol);
+    o.rtol = s.number("rtol", o.rtol);
+    o.steady_tol = s.number("steady_tol", o.steady_tol);
+    o.bound = s.number("bound", o.bound);
+    o.noise_seed = seeds.noise;
+    auto& r = job.record;
+    if (auto idx = s.integers("record")) {
+        for (std::size_t i = 0; i < idx->size(); ++i) {
+            const auto v = (*idx)[i];
+            if (v < 0 || v >= net.size())
+                s.fail("record[" + std::to_string(i) + "]", std::to_string(v),
+                       "must be a neuron index in 0 .. " + std::to_string(net.size() - 1));
+            r.neurons.push_back(v);
+        }
+        if (r.neurons.empty()) s.fail("record", "[]", "must name at least one neuron (omit it to record all)");
+    }
+    r.float32 = s.boolean("float32", false);
+    const auto gz = s.integer("gzip", 0);
+    if (gz < 0 || gz > 9) s.fail("gzip", std::to_string(gz), "must be in 0 .. 9 (0 = no compression)");
+    r.gzip = static_cast<int>(gz);
+    r.flush_seconds = s.number("flush_seconds", 1.0);
+    if (!(r.flush_seconds > 0)) s.fail("flush_seconds", format_value(r.flush_seconds), "must be > 0");
+    try {
+        o.validate();
+        if (net.input.noise_sigma > 0 && o.method != Method::euler)
+            throw invalid_parameter("method", "\"" + method + "\"", "input.noise_sigma > 0 needs method = \"euler\" (Euler-Maruyama)");
+    } catch (const invalid_parameter&) {
+        rethrow_in(cfg, "simulate");
+    }
+    s.finish();
+    return job;
+}
+
+}  // namespace ratenet::io

@@ -1,0 +1,93 @@
+#pragma once
+// ratenet's HDF5 output files (docs/file-format.md is the reference).
+// Every file is written under FINAL.part and renamed to FINAL only when the run
+// succeeds; a run that stops early (divergence is a result, so it is renamed too;
+// an interruption or a kill is not) leaves FINAL.part, readable, with every
+// sample up to the last flush.
+#include <Eigen/Core>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/h5.hpp"
+#include "io/job.hpp"
+#include "ratenet/integrate.hpp"
+#include "ratenet/network.hpp"
+
+namespace ratenet::io {
+
+inline constexpr std::int64_t format_version = 1;
+
+struct RunInfo {
+    std::string kind;          // "simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos"
+    std::string command_line;
+    std::string config_text;   // the resolved config, overrides applied
+    std::string config_path;
+    Seeds seeds;
+};
+
+class OutputFile {
+public:
+    // Refuses (invalid_parameter on key "-o") when final_path exists and !force.
+    OutputFile(std::string final_path, bool force);
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+    ~OutputFile();
+
+    h5::File& h5() noexcept { return *file_; }
+    const std::string& final_path() const noexcept { return final_; }
+    const std::string& part_path() const noexcept { return part_; }
+
+    // Root attributes: format, versions, time, command line, config, seeds, kind.
+    void write_header(const RunInfo& info);
+    // /network: W (dense or CSR), b, tau, schedule, attributes.
+    void write_network(const Network& net);
+    // Root status attributes ("running" until finished).
+    void set_status(const std::string& status, const std::string& message);
+    void flush();
+    // Closes and renames FINAL.part to FINAL.
+    void commit();
+    // Closes, leaving FINAL.part in place.
+    void close();
+    bool committed() const noexcept { return committed_; }
+
+private:
+    std::string final_, part_;
+    std::unique_ptr<h5::File> file_;
+    bool committed_ = false;
+};
+
+// Streams samples into /trajectory while integrate() runs.
+class TrajectoryWriter : public TrajectoryObserver {
+public:
+    TrajectoryWriter(OutputFile& out, const Network& net, const IntegratorOptions& opt, const RecordOptions& rec,
+                     const std::atomic<bool>* stop_flag);
+    void observe(double t, const Eigen::VectorXd& x) override;
+    bool should_stop() override { return stop_ && stop_->load(std::memory_order_relaxed); }
+    // Flushes what is buffered and records the run's status.
+    void finish(const RunResult& r);
+    std::int64_t rows_written() const noexcept { return written_; }
+    const Eigen::VectorXd& last_state() const noexcept { return last_; }
+
+private:
+    void flush_buffer();
+    OutputFile& out_;
+    h5::Group grp_;
+    std::unique_ptr<h5::Extendable> t_ds_, x_ds_;
+    std::vector<Eigen::Index> neurons_;
+    std::vector<double> tbuf_, xbuf_;
+    std::size_t chunk_rows_;
+    double flush_seconds_;
+    std::chrono::steady_clock::time_point last_flush_;
+    const std::atomic<bool>* stop_;
+    std::int64_t written_ = 0;
+    Eigen::VectorXd last_;
+};
+
+// The UTC time now, ISO 8601.
+std::string utc_now();
+
+}  // namespace ratenet::io

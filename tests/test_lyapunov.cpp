@@ -1,0 +1,5 @@
+#include <gtest/gtest.h>
+
+#include "ratenet/lyapunov.hpp"
+
+TEST(Lyapunov, Placeholder) { SUCCEED(); }
