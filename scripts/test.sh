@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: the C++ tests (GoogleTest through CTest, warnings as errors),
+# the Python analysis tests (pytest), then the C++ tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
+#   bash scripts/test.sh            everything
+#   bash scripts/test.sh --quick    skip the sanitizer pass
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+jobs=$(nproc)
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$jobs}
+
+echo "== build (Release, -Werror)"
+bash scripts/setup.sh -DRATENET_WERROR=ON
+echo "== C++ tests"
+(cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
+
+echo "== Python analysis tests"
+RATENET="$(pwd)/build/ratenet" PYTHONPATH="$(pwd)/analysis" /usr/bin/python3 -m pytest analysis/tests -q -p no:cacheprovider
+
+if [ $quick -eq 0 ]; then
+  echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRATENET_SANITIZE=ON -DRATENET_WERROR=ON \
+        -DRATENET_BUILD_BENCH=OFF -DRATENET_MPI=OFF >/dev/null
+  if ! cmake --build build-asan -j"$jobs" > build-asan/build.log 2>&1; then
+    grep -E "error|Error" -A5 build-asan/build.log | head -60 >&2
+    exit 1
+  fi
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     ctest --output-on-failure -j"$jobs" --timeout 1200 -LE slow)
+fi
+echo "== all tests passed"
