@@ -1,0 +1,89 @@
+#!/usr/bin/python3
+"""RK4 integration of a dense random tanh network, ratenet against NumPy.
+
+Runs, in one call, the same integration (current form dh/dt = -h + J tanh(h),
+J_ij ~ N(0, g^2/N), RK4 with the same dt and number of steps) with ratenet
+(bench_simulate_driver, the library's integrate()) and with a straightforward
+NumPy implementation, at N = 1000 and 4000, and prints the time ratio, plus the
+cost of one ratenet right-hand side against one dense matrix-vector product.
+
+    /usr/bin/python3 bench/simulate_vs_numpy.py [--build build] [--steps 200]
+
+NumPy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (they slow current
+OpenBLAS on these machines); the variables are changed for that process only.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+NUMPY_CODE = textwrap.dedent(
+    """
+    import json, sys, time
+    import numpy as np
+    n, steps, dt = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    rng = np.random.default_rng(1)
+    J = rng.normal(0.0, 2.0 / np.sqrt(n), (n, n))
+    np.fill_diagonal(J, 0.0)
+    h0 = rng.normal(size=n)
+
+    def f(h):
+        return -h + J @ np.tanh(h)
+
+    def run(h):
+        for _ in range(steps):
+            k1 = f(h)
+            k2 = f(h + 0.5 * dt * k1)
+            k3 = f(h + 0.5 * dt * k2)
+            k4 = f(h + dt * k3)
+            h = h + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return h
+
+    run(h0.copy())
+    t0 = time.perf_counter()
+    run(h0.copy())
+    sec = time.perf_counter() - t0
+    x = np.tanh(h0)
+    reps = 50 if n >= 2000 else 400
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        J @ x
+    mv = (time.perf_counter() - t0) / reps
+    print(json.dumps({"n": n, "steps": steps, "seconds": sec, "matvec_seconds": mv}))
+    """
+)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--dt", type=float, default=0.05)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000])
+    args = ap.parse_args()
+    driver = os.path.join(args.build, "bench", "bench_simulate_driver")
+    if not os.path.exists(driver):
+        sys.exit(f"{driver} not found: build with cmake --build {args.build} --target bench_simulate_driver")
+    env_np = dict(os.environ)
+    env_np.pop("OPENBLAS_CORETYPE", None)
+    env_np.pop("OPENBLAS_L2_SIZE", None)
+    print(f"RK4, dense random tanh network, {args.steps} steps of dt = {args.dt}")
+    print(f"{'N':>6} {'ratenet s':>10} {'numpy s':>10} {'numpy/ratenet':>14} {'rhs/matvec':>11} {'ratenet matvec ms':>18} {'numpy matvec ms':>16}")
+    rows = []
+    for n in args.sizes:
+        rn = json.loads(subprocess.run([driver, str(n), str(args.steps), str(args.dt)], check=True,
+                                       capture_output=True, text=True).stdout)
+        npy = json.loads(subprocess.run(["/usr/bin/python3", "-c", NUMPY_CODE, str(n), str(args.steps), str(args.dt)],
+                                        check=True, capture_output=True, text=True, env=env_np).stdout)
+        ratio = npy["seconds"] / rn["seconds"]
+        rhs_ratio = rn["rhs_seconds"] / rn["matvec_seconds"]
+        rows.append({"n": n, "ratenet": rn, "numpy": npy, "speedup": ratio, "rhs_over_matvec": rhs_ratio})
+        print(f"{n:>6} {rn['seconds']:>10.3f} {npy['seconds']:>10.3f} {ratio:>14.2f} {rhs_ratio:>11.2f} "
+              f"{1e3 * rn['matvec_seconds']:>18.3f} {1e3 * npy['matvec_seconds']:>16.3f}")
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
