@@ -1,0 +1,45 @@
+"""Python analysis of ratenet's HDF5 files.
+
+Readers (plain numpy arrays and small dataclasses), figures and reproductions of
+published results.  Import with ``PYTHONPATH=analysis``::
+
+    import ratenet_analysis as ra
+    with ra.open_file("run.h5") as f:
+        net = f.network()
+        traj = f.trajectory()
+        x = traj.x(slice(0, 100))      # only these rows are read
+
+The file layout is described in docs/file-format.md (format version 1).
+"""
+
+from .errors import RatenetFormatError
+from .reader import (
+    SUPPORTED_FORMAT_VERSION,
+    Chaos,
+    FixedPoints,
+    Lyapunov,
+    Network,
+    Permitted,
+    RatenetFile,
+    Schedule,
+    Sweep,
+    Trajectory,
+    open_file,
+)
+
+__all__ = [
+    "RatenetFormatError",
+    "SUPPORTED_FORMAT_VERSION",
+    "RatenetFile",
+    "open_file",
+    "Network",
+    "Schedule",
+    "Trajectory",
+    "Permitted",
+    "FixedPoints",
+    "Lyapunov",
+    "Sweep",
+    "Chaos",
+]
+
+__version__ = "0.1.0"

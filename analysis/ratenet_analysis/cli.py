@@ -1,0 +1,197 @@
+"""Command line: python3 -m ratenet_analysis {plot,report,summary,reproduce} ..."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+import numpy as np
+
+from .errors import RatenetBinaryError, RatenetFormatError
+from .reader import RatenetFile, open_file
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def summary_text(f: RatenetFile) -> str:
+    a = f.attrs
+    L: List[str] = []
+    L.append(f"{f.path}")
+    L.append(
+        f"  ratenet file, format_version {f.format_version}, kind {f.kind}, status {f.status}"
+        + (f" ({f.message})" if f.message else "")
+        + ("  [partial]" if f.is_partial else "")
+    )
+    L.append(f"  written by ratenet {a.get('ratenet_version', '?')} ({a.get('git_commit', '?')}) at {a.get('created_utc', '?')}")
+    L.append(f"  command: {a.get('command_line', '')}")
+    L.append("  seeds: " + ", ".join(f"{k} {v}" for k, v in f.seeds.items()))
+    if f.has("network"):
+        net = f.network()
+        mp = ", ".join(f"{k} = {_fmt(v)}" for k, v in net.model_params.items())
+        tp = ", ".join(f"{k} = {_fmt(v)}" for k, v in net.transfer_params.items())
+        L.append(f"  network: N = {net.n}, model {net.model} ({mp}), form {net.form}, transfer {net.transfer}" + (f" ({tp})" if tp else ""))
+        nnz = net.W_sparse().nnz if net.W_format == "csr" else int(np.count_nonzero(net.W))
+        L.append(f"    W {net.W_format}, {nnz} nonzero; b in [{net.b.min():.4g}, {net.b.max():.4g}]; noise_sigma {net.noise_sigma:g}")
+        if net.schedule is not None:
+            L.append(f"    input schedule: {len(net.schedule)} intervals in [{net.schedule.t_start.min():g}, {net.schedule.t_end.max():g})")
+    if f.has("trajectory"):
+        tr = f.trajectory()
+        ta = tr.attrs
+        L.append(
+            f"  trajectory: {tr.shape[0]} samples x {tr.shape[1]} neurons, t in "
+            + (f"[{tr.t[0]:g}, {tr.t[-1]:g}]" if len(tr) else "(empty)")
+            + f", dt_out {ta.get('dt_out', '?')}, method {ta.get('method', '?')}, {tr.dataset.dtype}, status {ta.get('status', 'running')}"
+        )
+        if len(tr):
+            last = tr.x(-1)
+            L.append(f"    final state: min {np.nanmin(last):.4g}, max {np.nanmax(last):.4g} (neuron {tr.neuron[int(np.nanargmax(last))]}), "
+                     f"steady_state {ta.get('steady_state', '?')}")
+    if f.has("permitted"):
+        p = f.permitted()
+        pa = p.attrs
+        L.append(
+            f"  permitted: {int(p.counts_by_size.sum())} permitted sets, {p.maximal.shape[0]} maximal, "
+            f"{p.minimal_forbidden.shape[0]} minimal forbidden; criterion {pa.get('criterion', '?')}, "
+            f"copositivity {pa.get('copositivity', '?')}, status {pa.get('status', '?')}"
+        )
+        L.append("    counts by size: " + " ".join(str(int(c)) for c in p.counts_by_size))
+    if f.has("fixed_points"):
+        fp = f.fixed_points()
+        L.append(
+            f"  fixed points: {len(fp)} ({int(fp.stable.sum())} stable), parity {fp.attrs.get('parity', int(fp.index.sum()))}, "
+            f"status {fp.attrs.get('status', '?')}"
+        )
+        for s in range(min(len(fp), 8)):
+            L.append(f"    S = {list(np.flatnonzero(fp.support[s]))}: {'stable' if fp.stable[s] else 'unstable'}, index {fp.index[s]:+d}")
+    if f.has("lyapunov"):
+        ly = f.lyapunov()
+        la = ly.attrs
+        top = ", ".join(f"{v:.4g}" for v in ly.exponents[:5])
+        L.append(
+            f"  lyapunov: k = {ly.k}, lambda = [{top}{', ...' if ly.k > 5 else ''}], D_KY = {ly.kaplan_yorke:.4g}, "
+            f"H = {ly.entropy_rate:.4g}, sum = {_fmt(la.get('sum', float(np.sum(ly.exponents))))}, status {la.get('status', '?')}"
+        )
+    if f.has("sweep"):
+        sw = f.sweep()
+        L.append(f"  sweep: {len(sw)} points ({int(sw.done.sum())} run) over {', '.join(sw.keys)}; results {', '.join(sorted(sw.results))}")
+        for k in sw.keys:
+            u = sw.unique(k)
+            L.append(f"    {k}: {len(u)} values in [{u.min():g}, {u.max():g}]")
+    if f.has("chaos"):
+        ch = f.chaos()
+        L.append(
+            f"  chaos: {len(ch.g)} g values in [{ch.g.min():g}, {ch.g.max():g}], {ch.lambda_max.shape[1]} seeds; "
+            f"g_c = {ch.g_c:.4g} +- {ch.g_c_err:.2g} (mean field {ch.g_c_meanfield:.4g}); {int(ch.divergent.sum())} divergent points"
+        )
+    return "\n".join(L)
+
+
+def cmd_summary(args) -> int:
+    with open_file(args.file) as f:
+        print(summary_text(f))
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from . import plots
+
+    with open_file(args.file) as f:
+        figs = plots.figures_for(f)
+        if not figs:
+            raise RatenetFormatError(f"{f.path}: nothing to plot (kind {f.kind!r}, groups {f.groups()})")
+        name = args.figure or next(iter(figs))
+        if name not in figs:
+            raise SystemExit(f"no figure {name!r} for this file; available: {', '.join(figs)}")
+        out = args.output or os.path.splitext(os.path.basename(f.path.removesuffix(".part")))[0] + f"_{name}.png"
+        plots.save(figs[name](), out, dpi=args.dpi)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from . import plots
+
+    os.makedirs(args.output, exist_ok=True)
+    with open_file(args.file) as f:
+        stem = os.path.splitext(os.path.basename(f.path.removesuffix(".part")))[0]
+        figs = plots.figures_for(f)
+        written = []
+        for name, make in figs.items():
+            for ext in args.formats.split(","):
+                p = os.path.join(args.output, f"{stem}_{name}.{ext.strip()}")
+                plots.save(make(), p, dpi=args.dpi)
+                written.append(p)
+        sp = os.path.join(args.output, f"{stem}_summary.txt")
+        with open(sp, "w") as fh:
+            fh.write(summary_text(f) + "\n")
+        written.append(sp)
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from .reproduce import REPRODUCTIONS
+
+    mod = REPRODUCTIONS[args.name]
+    res = mod.run(full=args.full, outdir=args.output, ratenet=args.ratenet)
+    for k, v in res.get("key_numbers", {}).items():
+        print(f"{k}: {_fmt(v)}")
+    for p in res.get("figures", []):
+        print(f"wrote {p}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import plots
+    from .reproduce import REPRODUCTIONS
+
+    ap = argparse.ArgumentParser(prog="python3 -m ratenet_analysis", description="Analyse and plot ratenet HDF5 files.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("plot", help="draw the main figure for what the file holds")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", help="figure path, .png or .pdf (default: FILE_<figure>.png)")
+    p.add_argument("--figure", help="which figure (default: the main one for the file's kind)")
+    p.add_argument("--dpi", type=int, default=plots.DPI)
+    p.set_defaults(func=cmd_plot)
+    p = sub.add_parser("report", help="write every figure for the file into a directory")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--formats", default="png", help="comma-separated: png,pdf")
+    p.add_argument("--dpi", type=int, default=plots.DPI)
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("summary", help="print a short summary")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_summary)
+    p = sub.add_parser("reproduce", help="reproduce a published result with the ratenet binary")
+    p.add_argument("name", choices=sorted(REPRODUCTIONS))
+    p.add_argument("--full", action="store_true", help="paper-size run (slow)")
+    p.add_argument("-o", "--output", default="reproduce-out", help="output directory")
+    p.add_argument("--ratenet", help="ratenet binary (default: $RATENET or ./build/ratenet)")
+    p.set_defaults(func=cmd_reproduce)
+    return ap
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return args.func(args)
+    except RatenetFormatError as e:
+        print(f"ratenet_analysis: error: {e}", file=sys.stderr)
+        return 2
+    except RatenetBinaryError as e:
+        print(f"ratenet_analysis: {e}", file=sys.stderr)
+        return 3
+    except FileNotFoundError as e:
+        print(f"ratenet_analysis: error: no such file: {e}", file=sys.stderr)
+        return 2
+    except ValueError as e:
+        print(f"ratenet_analysis: error: {e}", file=sys.stderr)
+        return 2
