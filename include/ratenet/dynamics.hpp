@@ -19,6 +19,7 @@ struct Workspace {
     Eigen::VectorXd d;        // phi'(.)
     Eigen::MatrixXd tmp;      // N x k products
     Eigen::MatrixXd packed;   // active rows/columns, gathered
+    Eigen::MatrixXd U;        // ensemble: W X + b or phi(X)
     std::vector<Eigen::Index> active;
     explicit Workspace(Eigen::Index n = 0) : u(n), d(n) {}
 };
@@ -28,6 +29,11 @@ void rhs(const Network& net, double t, const Eigen::VectorXd& x, Eigen::VectorXd
 // dxdt = f(x) with the input held at b (the integrator freezes b within a segment).
 void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt,
                     Workspace& ws);
+
+// F = f(X) column by column for an ensemble X (N x S), input held at b: one
+// matrix-matrix product.
+void rhs_ensemble(const Network& net, const Eigen::VectorXd& b, const Eigen::MatrixXd& X, Eigen::MatrixXd& F,
+                  Workspace& ws);
 
 // The dense Jacobian df/dx at (t, x).
 void jacobian(const Network& net, double t, const Eigen::VectorXd& x, Eigen::MatrixXd& J, Workspace& ws);

@@ -66,4 +66,18 @@ public:
 RunResult integrate(const Network& net, const Eigen::VectorXd& x0, const IntegratorOptions& opt,
                     TrajectoryObserver& observer);
 
+// An ensemble: S initial conditions of one network (the columns of X, N x S)
+// integrated together, so each right-hand side is one matrix-matrix product.
+// Every member takes the same steps (dopri5 controls the error of the worst);
+// the members' noise is drawn in column order from the one noise stream.
+class EnsembleObserver {
+public:
+    virtual ~EnsembleObserver() = default;
+    virtual void observe(double t, const Eigen::MatrixXd& X) = 0;
+    virtual bool should_stop() { return false; }
+};
+// bad_neuron in the result is the linear index i + N s of the first bad entry.
+RunResult integrate_ensemble(const Network& net, const Eigen::MatrixXd& X0, const IntegratorOptions& opt,
+                             EnsembleObserver& observer);
+
 }  // namespace ratenet

@@ -3,12 +3,15 @@
 #include <iostream>
 
 #include "cli/common.hpp"
+#include "cli/parallel.hpp"
+#include "cli/sweep.hpp"
 #include "cli/simulate.hpp"
 #include "ratenet/build_info.hpp"
 
 int main(int argc, char** argv) {
     using namespace ratenet::cli;
     set_command_line(argc, argv);
+    Parallel& par = Parallel::instance(&argc, &argv);
     install_signal_handlers();
     CLI::App app{"ratenet: simulate and analyse recurrent rate networks"};
     app.set_version_flag("--version", std::string("ratenet ") + ratenet::build::version + " (" +
@@ -22,12 +25,16 @@ int main(int argc, char** argv) {
     // --- subcommands: permitted sets and fixed points ---
     // --- subcommands: lyapunov ---
     // --- subcommands: sweeps and chaos ---
+    setup_sweep(app, exit_code);
+    setup_merge(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
+        const int rc = par.rank() == 0 ? app.exit(e) : e.get_exit_code();
+        par.finalize();
         // CLI11 returns 0 for --help/--version and its own codes for usage errors.
         return rc == 0 ? 0 : exit_usage;
     }
+    par.finalize();
     return exit_code;
 }

@@ -5,10 +5,20 @@
 #include <boost/numeric/odeint/external/eigen/eigen.hpp>
 #include <cmath>
 #include <functional>
+#include <type_traits>
 
 #include "ratenet/dynamics.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/rng.hpp"
+
+// Eigen matrices look like ranges to odeint's copy (they have begin() in Eigen
+// 3.4 only when one-dimensional); copy ensembles by assignment instead.
+namespace boost::numeric::odeint {
+template <>
+struct copy_impl<Eigen::MatrixXd, Eigen::MatrixXd> {
+    static void copy(const Eigen::MatrixXd& from, Eigen::MatrixXd& to) { to = from; }
+};
+}  // namespace boost::numeric::odeint
 
 namespace ratenet {
 
@@ -77,24 +87,34 @@ std::int64_t IntegratorOptions::n_samples() const {
 
 namespace {
 
-// The vector field with the input frozen at *b (constant within a segment).
+// The vector field with the input frozen at *b (constant within a segment), for
+// one state (VectorXd) or an ensemble (MatrixXd, one member per column).
+template <class S>
 struct FrozenSystem {
     const Network* net;
     const Eigen::VectorXd* b;
     Workspace* ws;
-    void operator()(const State& x, State& dxdt, double /*t*/) const { rhs_with_input(*net, *b, x, dxdt, *ws); }
+    void operator()(const S& x, S& dxdt, double /*t*/) const {
+        if constexpr (std::is_same_v<S, Eigen::VectorXd>)
+            rhs_with_input(*net, *b, x, dxdt, *ws);
+        else
+            rhs_ensemble(*net, *b, x, dxdt, *ws);
+    }
 };
 
-// Index of the first neuron that is non-finite or beyond the bound, or -1.
-std::int64_t first_bad(const State& x, double bound) {
+// Index of the first entry (in storage order) that is non-finite or beyond the bound, or -1.
+template <class S>
+std::int64_t first_bad(const S& x, double bound) {
+    const double* p = x.data();
     for (Eigen::Index i = 0; i < x.size(); ++i)
-        if (!std::isfinite(x[i]) || std::abs(x[i]) > bound) return i;
+        if (!std::isfinite(p[i]) || std::abs(p[i]) > bound) return i;
     return -1;
 }
 
+template <class State, class Observer>
 class Driver {
 public:
-    Driver(const Network& net, const IntegratorOptions& opt, TrajectoryObserver& obs)
+    Driver(const Network& net, const IntegratorOptions& opt, Observer& obs)
         : net_(net), opt_(opt), obs_(obs), ws_(net.size()), n_samples_(opt.n_samples()) {}
 
     RunResult run(const State& x0) {
@@ -131,8 +151,8 @@ private:
         res_.samples = ++next_;
         if (next_ >= n_samples_) finished_ = true;
         if (opt_.steady_tol > 0) {
-            rhs(net_, t, x, f_, ws_);
-            if (f_.lpNorm<Eigen::Infinity>() < opt_.steady_tol) {
+            FrozenSystem<State>{&net_, &net_.input.at(t), &ws_}(x, f_, t);
+            if (f_.template lpNorm<Eigen::Infinity>() < opt_.steady_tol) {
                 res_.steady_state = true;
                 finished_ = true;
             }
@@ -148,8 +168,12 @@ private:
             res_.status = RunStatus::diverged;
             res_.bad_neuron = bad;
             res_.t_bad = t;
-            const double v = x[static_cast<Eigen::Index>(bad)];
-            res_.message = "diverged at t = " + format_value(t) + ": neuron " + std::to_string(bad) + " = " +
+            const double v = x.data()[bad];
+            const std::string who = std::is_same_v<State, Eigen::VectorXd>
+                                        ? "neuron " + std::to_string(bad)
+                                        : "neuron " + std::to_string(bad % net_.size()) + " of member " +
+                                              std::to_string(bad / net_.size());
+            res_.message = "diverged at t = " + format_value(t) + ": " + who + " = " +
                            format_value(v) + (std::isfinite(v) ? " beyond bound " + format_value(opt_.bound) : "");
             finished_ = true;
             return false;
@@ -164,7 +188,7 @@ private:
     }
 
     void segment_fixed(State& x, double a, double e, const Eigen::VectorXd& b) {
-        FrozenSystem sys{&net_, &b, &ws_};
+        FrozenSystem<State> sys{&net_, &b, &ws_};
         odeint::runge_kutta4<State, double, State, double, odeint::vector_space_algebra> rk4;
         odeint::euler<State, double, State, double, odeint::vector_space_algebra> euler;
         const double sigma = net_.input.noise_sigma;
@@ -182,7 +206,8 @@ private:
                     euler.do_step(std::cref(sys), x, t, h);
                 if (sigma > 0) {
                     const double amp = sigma * std::sqrt(h);
-                    for (Eigen::Index i = 0; i < x.size(); ++i) x[i] += amp * noise_.normal();
+                    double* p = x.data();
+                    for (Eigen::Index i = 0; i < x.size(); ++i) p[i] += amp * noise_.normal();
                 }
                 t = (s + 1 == m) ? target : t + h;
                 if (!check(t, x)) return;
@@ -193,12 +218,12 @@ private:
     }
 
     void segment_dopri5(State& x, double a, double e, const Eigen::VectorXd& b) {
-        FrozenSystem sys{&net_, &b, &ws_};
+        FrozenSystem<State> sys{&net_, &b, &ws_};
         auto stepper = odeint::make_dense_output(
             opt_.atol, opt_.rtol,
             odeint::runge_kutta_dopri5<State, double, State, double, odeint::vector_space_algebra>());
         stepper.initialize(x, a, std::min(opt_.dt, e - a));
-        State xs(x.size());
+        State xs = x;
         const double slack = 1e-12 * std::max(1.0, std::abs(e));
         while (!finished_) {
             const double tc = stepper.current_time();
@@ -219,7 +244,7 @@ private:
 
     const Network& net_;
     const IntegratorOptions& opt_;
-    TrajectoryObserver& obs_;
+    Observer& obs_;
     Workspace ws_;
     State f_;
     Rng noise_{opt_.noise_seed, Stream::noise};
@@ -232,21 +257,37 @@ private:
 
 }  // namespace
 
-RunResult integrate(const Network& net, const Eigen::VectorXd& x0, const IntegratorOptions& opt,
-                    TrajectoryObserver& observer) {
+namespace {
+// Checks shared by both entry points.
+void check_start(const Network& net, const IntegratorOptions& opt, Eigen::Index rows, const double* x0,
+                 Eigen::Index size) {
     net.validate();
     opt.validate();
-    if (x0.size() != net.size())
-        throw invalid_parameter("x0", "[" + std::to_string(x0.size()) + " values]",
+    if (rows != net.size())
+        throw invalid_parameter("x0", "[" + std::to_string(rows) + " values]",
                                 "must have one value per neuron (" + std::to_string(net.size()) + ")");
-    for (Eigen::Index i = 0; i < x0.size(); ++i)
+    for (Eigen::Index i = 0; i < size; ++i)
         if (!std::isfinite(x0[i]))
             throw invalid_parameter("x0[" + std::to_string(i) + "]", format_value(x0[i]), "must be finite");
     if (net.input.noise_sigma > 0 && opt.method != Method::euler)
         throw invalid_parameter("method", std::string(to_string(opt.method)),
                                 "noise_sigma > 0 needs method = \"euler\" (Euler-Maruyama)");
-    Driver d(net, opt, observer);
+}
+}  // namespace
+
+RunResult integrate(const Network& net, const Eigen::VectorXd& x0, const IntegratorOptions& opt,
+                    TrajectoryObserver& observer) {
+    check_start(net, opt, x0.size(), x0.data(), x0.size());
+    Driver<Eigen::VectorXd, TrajectoryObserver> d(net, opt, observer);
     return d.run(x0);
+}
+
+RunResult integrate_ensemble(const Network& net, const Eigen::MatrixXd& X0, const IntegratorOptions& opt,
+                             EnsembleObserver& observer) {
+    check_start(net, opt, X0.rows(), X0.data(), X0.size());
+    if (X0.cols() < 1) throw invalid_parameter("ensemble", "0", "needs at least one member");
+    Driver<Eigen::MatrixXd, EnsembleObserver> d(net, opt, observer);
+    return d.run(X0);
 }
 
 }  // namespace ratenet

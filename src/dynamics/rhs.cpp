@@ -50,6 +50,31 @@ void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::V
     }
 }
 
+void rhs_ensemble(const Network& net, const Eigen::VectorXd& b, const Eigen::MatrixXd& X, Eigen::MatrixXd& F,
+                  Workspace& ws) {
+    const Eigen::Index n = net.size(), s = X.cols();
+    ws.U.resize(n, s);
+    F.resize(n, s);
+    if (net.form == Form::rate) {
+        if (net.sparse)
+            ws.U.noalias() = net.W_sparse * X;
+        else
+            ws.U.noalias() = net.W * X;
+        ws.U.colwise() += b;
+        for (Eigen::Index c = 0; c < s; ++c) net.phi.apply(ws.U.col(c), F.col(c));
+        F -= X;
+    } else {
+        for (Eigen::Index c = 0; c < s; ++c) net.phi.apply(X.col(c), ws.U.col(c));
+        if (net.sparse)
+            F.noalias() = net.W_sparse * ws.U;
+        else
+            F.noalias() = net.W * ws.U;
+        F -= X;
+        F.colwise() += b;
+    }
+    F = net.tau.cwiseInverse().asDiagonal() * F;
+}
+
 void jacobian(const Network& net, double t, const Eigen::VectorXd& x, Eigen::MatrixXd& J, Workspace& ws) {
     derivative_at(net, t, x, ws);
     const Eigen::MatrixXd W = net.dense_W();

@@ -235,6 +235,36 @@ std::vector<std::int64_t> Location::read_ints(const std::string& name) const {
     return read_all<std::int64_t>(id_, file_, name, H5T_NATIVE_INT64);
 }
 
+std::vector<std::string> Location::read_strings(const std::string& name) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose);
+    Handle space(check(H5Dget_space(ds.id()), file_, "dataspace of " + name), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+    if (n < 0) fail(file_, "size of " + name);
+    std::vector<char*> p(static_cast<std::size_t>(n), nullptr);
+    std::vector<std::string> out;
+    if (n == 0) return out;
+    Handle t = vlen_string_type(file_);
+    check(H5Dread(ds.id(), t.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, p.data()), file_, "read " + name, 0);
+    for (char* c : p) out.emplace_back(c ? c : "");
+    H5Dvlen_reclaim(t.id(), space.id(), H5P_DEFAULT, p.data());
+    return out;
+}
+
+namespace {
+herr_t list_cb(hid_t, const char* name, const H5L_info_t*, void* data) {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+}
+}  // namespace
+
+std::vector<std::string> Location::list(const std::string& group) const {
+    std::vector<std::string> names;
+    if (!exists(group)) return names;
+    Handle g(check(H5Gopen2(id_, group.c_str(), H5P_DEFAULT), file_, "open group " + group), H5Gclose);
+    check(H5Literate(g.id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, list_cb, &names), file_, "list " + group, 0);
+    return names;
+}
+
 File::File(const std::string& path, Mode mode) : Location(H5I_INVALID_HID, path) {
     silence_errors();
     hid_t id = H5I_INVALID_HID;

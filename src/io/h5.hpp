@@ -71,6 +71,9 @@ public:
     std::vector<hsize_t> shape(const std::string& name) const;
     std::vector<double> read_doubles(const std::string& name) const;
     std::vector<std::int64_t> read_ints(const std::string& name) const;
+    std::vector<std::string> read_strings(const std::string& name) const;
+    // Names of the links in a group (by name order).
+    std::vector<std::string> list(const std::string& group) const;
 
 protected:
     hid_t id_;

@@ -1,0 +1,32 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "cli/common.hpp"
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "io/output.hpp"
+#include "io/point.hpp"
+#include "io/sweep_plan.hpp"
+
+namespace ratenet::cli {
+// ratenet sweep CONFIG [-o OUT.h5] [--shard I/N] [--resume] [--set k=v]... [--force]
+void setup_sweep(CLI::App& app, int& exit_code);
+// ratenet merge OUT.h5 SHARD.h5...
+void setup_merge(CLI::App& app, int& exit_code);
+
+struct SweepRun {
+    int exit_code = 0;
+    bool wrote = false;            // this process wrote the output (rank 0)
+    std::string path;
+    std::vector<std::optional<io::PointResult>> rows;
+};
+// Runs a plan over the points of this shard (or all, or dynamically over MPI
+// ranks), journaling each point, then assembles the output on rank 0. extra
+// writes further groups (e.g. /chaos) before the file is committed.
+SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::SweepPlan& plan, const std::string& shard,
+                   bool resume, const std::string& kind,
+                   const std::function<void(io::OutputFile&, const std::vector<std::optional<io::PointResult>>&)>& extra);
+}  // namespace ratenet::cli

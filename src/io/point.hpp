@@ -1,0 +1,31 @@
+#pragma once
+// One analysis of one config, reduced to named arrays of numbers: the unit of
+// work of a sweep (and of `ratenet chaos`).
+#include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "io/config.hpp"
+
+namespace ratenet::io {
+
+struct PointResult {
+    std::string status;    // completed | diverged | interrupted | failed: <message>
+    std::vector<std::pair<std::string, std::vector<double>>> values;
+    double seconds = 0.0;
+};
+
+// analysis: simulate | lyapunov | fixed_points. ensemble > 0 integrates that
+// many initial conditions of one network together (simulate only).
+// Errors of the point's config become status "failed: ..." (never thrown), so a
+// sweep goes on past a bad point.
+PointResult run_point(const Config& cfg, const std::string& analysis, std::int64_t ensemble,
+                      const std::atomic<bool>* stop);
+
+// The names (and lengths, given the config) of the values run_point returns, for
+// preallocating /sweep/results.
+std::vector<std::pair<std::string, std::size_t>> point_layout(const Config& cfg, const std::string& analysis,
+                                                              std::int64_t ensemble);
+
+}  // namespace ratenet::io
