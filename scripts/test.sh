@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ tests (GoogleTest through CTest, warnings as errors),
-# the Python analysis tests (pytest), then the C++ tests again under
+# the Python analysis tests (pytest), the cluster tests (sweeps under MPI and as
+# Slurm array shards on a single-node cluster), then the C++ tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --quick    skip the sanitizer pass
@@ -18,6 +19,9 @@ echo "== C++ tests"
 
 echo "== Python analysis tests"
 RATENET="$(pwd)/build/ratenet" PYTHONPATH="$(pwd)/analysis" /usr/bin/python3 -m pytest analysis/tests -q -p no:cacheprovider
+
+echo "== cluster tests (MPI ranks, Slurm array shards, kill -9 and resume)"
+bash tests/cluster/run.sh build
 
 if [ $quick -eq 0 ]; then
   echo "== C++ tests under AddressSanitizer + UndefinedBehaviorSanitizer"
