@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/parallel.hpp"
 #include "cli/sweep.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     setup_info(app, exit_code);
     // --- subcommands: permitted sets and fixed points ---
     // --- subcommands: lyapunov ---
+    setup_lyapunov(app, exit_code);
     // --- subcommands: sweeps and chaos ---
     setup_sweep(app, exit_code);
     setup_merge(app, exit_code);

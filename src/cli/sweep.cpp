@@ -41,14 +41,7 @@ std::pair<std::int64_t, std::int64_t> parse_shard(const std::string& s) {
 // misspelt swept key fails at once with the file and key (exit 2).
 void validate_points(const io::Config& cfg, const io::SweepPlan& plan) {
     for (std::int64_t p : {std::int64_t{0}, plan.n_points() - 1}) {
-        io::Config c = io::point_config(cfg, plan, p);
-        const io::Seeds seeds = io::read_seeds(c);
-        const Network net = io::read_network(c, seeds);
-        if (plan.analysis == "simulate") {
-            io::read_initial(c, net, seeds);
-            io::read_simulate(c, net, seeds);
-        }
-        (void)io::point_layout(c, plan.analysis, plan.ensemble);
+        io::validate_point(io::point_config(cfg, plan, p), plan.analysis);
     }
 }
 

@@ -38,8 +38,18 @@ OutputFile::~OutputFile() {
     }
 }
 
-void OutputFile::write_header(const RunInfo& info) {
-    auto& f = *file_;
+void OutputFile::write_header(const RunInfo& info) { io::write_header(*file_, info); }
+void OutputFile::write_network(const Network& net) { io::write_network(*file_, net); }
+void OutputFile::set_status(const std::string& status, const std::string& message) {
+    io::set_status(*file_, status, message);
+}
+
+void set_status(const h5::File& f, const std::string& status, const std::string& message) {
+    f.attr("status", status);
+    f.attr("message", message);
+}
+
+void write_header(const h5::File& f, const RunInfo& info) {
     f.attr("format", "ratenet");
     f.attr("format_version", format_version);
     f.attr("ratenet_version", build::version);
@@ -53,11 +63,11 @@ void OutputFile::write_header(const RunInfo& info) {
     f.attr("seed_initial", info.seeds.initial);
     f.attr("seed_noise", info.seeds.noise);
     f.attr("seed_tangent", info.seeds.tangent);
-    set_status("running", "");
+    set_status(f, "running", "");
 }
 
-void OutputFile::write_network(const Network& net) {
-    auto g = file_->create_group("network");
+void write_network(const h5::File& f, const Network& net) {
+    auto g = f.create_group("network");
     const auto n = static_cast<hsize_t>(net.size());
     if (net.sparse) {
         const auto& S = net.W_sparse;
@@ -95,16 +105,11 @@ void OutputFile::write_network(const Network& net) {
             t1.push_back(seg.t_end);
             bs.insert(bs.end(), seg.b.data(), seg.b.data() + seg.b.size());
         }
-        auto sg = file_->create_group("network/schedule");
+        auto sg = f.create_group("network/schedule");
         sg.write("t_start", t0);
         sg.write("t_end", t1);
         sg.write("b", bs.data(), {s, n});
     }
-}
-
-void OutputFile::set_status(const std::string& status, const std::string& message) {
-    file_->attr("status", status);
-    file_->attr("message", message);
 }
 
 void OutputFile::flush() { file_->flush(); }

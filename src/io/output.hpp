@@ -29,6 +29,11 @@ struct RunInfo {
     Seeds seeds;
 };
 
+// The root attributes and /network of any output file.
+void write_header(const h5::File& f, const RunInfo& info);
+void write_network(const h5::File& f, const Network& net);
+void set_status(const h5::File& f, const std::string& status, const std::string& message);
+
 class OutputFile {
 public:
     // Refuses (invalid_parameter on key "-o") when final_path exists and !force.

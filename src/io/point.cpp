@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "io/job.hpp"
+#include "io/lyapunov_file.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/rng.hpp"
@@ -89,6 +90,44 @@ PointResult simulate_point(const Config& cfg, std::int64_t ensemble, const std::
     return res;
 }
 
+// Stops the Lyapunov engine on SIGINT/SIGTERM.
+class StopObserver : public LyapunovObserver {
+public:
+    explicit StopObserver(const std::atomic<bool>* stop) : stop_(stop) {}
+    bool should_stop() override { return stop_ && stop_->load(std::memory_order_relaxed); }
+
+private:
+    const std::atomic<bool>* stop_;
+};
+
+PointResult lyapunov_point(const Config& cfg, const std::atomic<bool>* stop) {
+    const Seeds seeds = read_seeds(cfg);
+    const Network net = read_network(cfg, seeds);
+    const LyapunovOptions opt = read_lyapunov(cfg, net, seeds);
+    StopObserver obs(stop);
+    const LyapunovResult r = lyapunov_spectrum(net, opt, obs);
+    PointResult res;
+    res.status = std::string(to_string(r.status));
+    const auto k = static_cast<std::size_t>(opt.k.value_or(net.size()));
+    std::vector<double> ex(k, nan), er(k, nan);
+    // A diverged point reports no exponents (NaN), never the estimates of a blow-up.
+    if (r.status == RunStatus::completed)
+        for (std::size_t i = 0; i < k && static_cast<Eigen::Index>(i) < r.exponents.size(); ++i) {
+            ex[i] = r.exponents[static_cast<Eigen::Index>(i)];
+            er[i] = r.errors[static_cast<Eigen::Index>(i)];
+        }
+    const bool ok = r.status == RunStatus::completed;
+    res.values = {{"lambda_max", {ex.empty() ? nan : ex[0]}},
+                  {"lambda_max_error", {er.empty() ? nan : er[0]}},
+                  {"exponents", ex},
+                  {"errors", er},
+                  {"kaplan_yorke", {ok ? r.kaplan_yorke : nan}},
+                  {"entropy_rate", {ok ? r.entropy_rate : nan}},
+                  {"sum", {ok ? r.sum_exponents : nan}},
+                  {"mean_trace", {ok ? r.trace_mean : nan}}};
+    return res;
+}
+
 }  // namespace
 
 PointResult run_point(const Config& cfg, const std::string& analysis, std::int64_t ensemble,
@@ -98,6 +137,8 @@ PointResult run_point(const Config& cfg, const std::string& analysis, std::int64
     try {
         if (analysis == "simulate")
             res = simulate_point(cfg, ensemble, stop);
+        else if (analysis == "lyapunov")
+            res = lyapunov_point(cfg, stop);
         else
             throw invalid_parameter("sweep.analysis", "\"" + analysis + "\"", "is not available in this build");
     } catch (const std::exception& e) {
@@ -108,13 +149,15 @@ PointResult run_point(const Config& cfg, const std::string& analysis, std::int64
     return res;
 }
 
-std::vector<std::pair<std::string, std::size_t>> point_layout(const Config& /*cfg*/, const std::string& analysis,
-                                                              std::int64_t ensemble) {
+void validate_point(const Config& cfg, const std::string& analysis) {
+    const Seeds seeds = read_seeds(cfg);
+    const Network net = read_network(cfg, seeds);
     if (analysis == "simulate") {
-        const auto m = static_cast<std::size_t>(std::max<std::int64_t>(1, ensemble));
-        return {{"mean_rate", m}, {"temporal_std", m}, {"final_rms", m}, {"t_final", 1}};
+        read_initial(cfg, net, seeds);
+        read_simulate(cfg, net, seeds);
+    } else if (analysis == "lyapunov") {
+        read_lyapunov(cfg, net, seeds);
     }
-    return {};
 }
 
 }  // namespace ratenet::io

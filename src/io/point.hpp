@@ -23,9 +23,8 @@ struct PointResult {
 PointResult run_point(const Config& cfg, const std::string& analysis, std::int64_t ensemble,
                       const std::atomic<bool>* stop);
 
-// The names (and lengths, given the config) of the values run_point returns, for
-// preallocating /sweep/results.
-std::vector<std::pair<std::string, std::size_t>> point_layout(const Config& cfg, const std::string& analysis,
-                                                              std::int64_t ensemble);
+// Reads every section the analysis needs, throwing the config error a point
+// would record (used to check a sweep's points before it starts).
+void validate_point(const Config& cfg, const std::string& analysis);
 
 }  // namespace ratenet::io
