@@ -72,16 +72,16 @@ struct PermittedOptions {
 
 struct PermittedResult {
     EnumerationStatus status = EnumerationStatus::completed;
-    std::string message;                  // why truncated; empty when completed
+    std::string message;                  // why truncated, or a note on the criterion; else empty
     PermittedCriterion criterion = PermittedCriterion::symmetric_pd;
     Eigen::Index n = 0;
     double asymmetry = 0.0;               // max|W - W'|
     // All permitted sets, ascending as integers (so every subset comes before its
     // supersets); the empty set is permitted by convention but not listed.
     std::vector<SetMask> permitted;
-    // Permitted sets with no permitted one-element extension (the facets of the
-    // complex). Contains the empty set only when no singleton is permitted.
-    // Not computed (empty) when the enumeration was truncated.
+    // Permitted sets with no permitted proper superset (the facets of the complex; for
+    // a down-closed family: no permitted one-element extension). Contains the empty set
+    // only when no singleton is permitted. Not computed (empty) when truncated.
     std::vector<SetMask> maximal;
     // Forbidden sets whose proper subsets are all permitted (for a down-closed family:
     // all of whose (|S|-1)-subsets are permitted). Exact for the part enumerated.
@@ -242,6 +242,8 @@ struct SetCheck {
     int n_reached = 0;              // runs that ended at the target fixed point
     double max_error = 0.0;         // largest |x(t_end) - x*|_inf over the runs
     double min_error = 0.0;         // smallest over the runs
+    double growth_rate = 0.0;       // max Re eig(-I + W_SS): < 0 permitted (decay rate), > 0 forbidden
+    double t_end = 0.0;             // horizon used: max(t_end, 40 / |growth_rate|), at most 100 t_end
     bool agrees = false;            // permitted: every run reached x*; forbidden: none did
     std::string note;               // integrator trouble, if any
 };

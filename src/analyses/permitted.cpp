@@ -18,7 +18,7 @@
 #include <bit>
 #include <cmath>
 
-#include "analyses/permitted_support.hpp"
+#include "permitted_support.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/tln.hpp"
 

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
     setup_models(app, exit_code);
     setup_info(app, exit_code);
     // --- subcommands: permitted sets and fixed points ---
+    setup_permitted(app, exit_code);
+    setup_fixed_points(app, exit_code);
     // --- subcommands: lyapunov ---
     setup_lyapunov(app, exit_code);
     // --- subcommands: sweeps and chaos ---
