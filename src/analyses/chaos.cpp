@@ -1,0 +1,101 @@
+#include "ratenet/chaos.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "ratenet/errors.hpp"
+#include "ratenet/rng.hpp"
+
+namespace ratenet {
+
+ChaosCurve chaos_curve(const std::vector<double>& g, const Eigen::MatrixXd& lambda,
+                       const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>& divergent) {
+    if (static_cast<Eigen::Index>(g.size()) != lambda.rows() || lambda.rows() != divergent.rows() ||
+        lambda.cols() != divergent.cols())
+        throw invalid_parameter("lambda", "[" + std::to_string(lambda.rows()) + " x " + std::to_string(lambda.cols()) + "]",
+                                "must have one row per g and match the divergence matrix");
+    for (std::size_t i = 1; i < g.size(); ++i)
+        if (!(g[i] > g[i - 1])) throw invalid_parameter("g", format_value(g[i]), "must be strictly increasing");
+    ChaosCurve c;
+    c.g = g;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (Eigen::Index i = 0; i < lambda.rows(); ++i) {
+        double sum = 0, sum2 = 0;
+        int n = 0, nd = 0;
+        for (Eigen::Index s = 0; s < lambda.cols(); ++s) {
+            nd += divergent(i, s) != 0;
+            if (std::isfinite(lambda(i, s))) {
+                sum += lambda(i, s);
+                sum2 += lambda(i, s) * lambda(i, s);
+                ++n;
+            }
+        }
+        const double mean = n ? sum / n : nan;
+        const double var = n > 1 ? std::max(0.0, (sum2 - n * mean * mean) / (n - 1)) : 0.0;
+        c.mean.push_back(mean);
+        c.sem.push_back(n ? std::sqrt(var / n) : nan);
+        c.n_finite.push_back(n);
+        c.n_divergent.push_back(nd);
+    }
+    return c;
+}
+
+void CrossingOptions::validate() const {
+    if (bootstrap < 0) throw invalid_parameter("bootstrap", std::to_string(bootstrap), "must be >= 0");
+}
+
+namespace {
+// First upward crossing of values over g (finite entries only); false if none.
+bool crossing(const std::vector<double>& g, const std::vector<double>& v, double& root, double& lo, double& hi) {
+    double gp = 0, vp = 0;
+    bool have = false;
+    for (std::size_t i = 0; i < g.size(); ++i) {
+        if (!std::isfinite(v[i])) continue;
+        if (have && vp < 0 && v[i] >= 0) {
+            root = gp + (g[i] - gp) * (-vp) / (v[i] - vp);
+            lo = gp;
+            hi = g[i];
+            return true;
+        }
+        gp = g[i];
+        vp = v[i];
+        have = true;
+    }
+    return false;
+}
+}  // namespace
+
+Crossing find_crossing(const ChaosCurve& c, const CrossingOptions& opt) {
+    opt.validate();
+    Crossing out;
+    if (!crossing(c.g, c.mean, out.g_c, out.g_low, out.g_high)) {
+        out.message = "the mean largest exponent does not cross zero in the range of g";
+        return out;
+    }
+    out.found = true;
+    if (opt.bootstrap == 0) return out;
+    Rng rng(opt.seed, Stream::bootstrap);
+    std::vector<double> v(c.mean.size());
+    // Welford's running mean and variance: no cancellation when resamples agree.
+    double mean = 0, m2 = 0;
+    int n = 0, missed = 0;
+    for (int b = 0; b < opt.bootstrap; ++b) {
+        for (std::size_t i = 0; i < v.size(); ++i)
+            v[i] = std::isfinite(c.mean[i]) ? c.mean[i] + (std::isfinite(c.sem[i]) ? c.sem[i] : 0.0) * rng.normal()
+                                            : c.mean[i];
+        double r, lo, hi;
+        if (crossing(c.g, v, r, lo, hi)) {
+            ++n;
+            const double d = r - mean;
+            mean += d / n;
+            m2 += d * (r - mean);
+        } else {
+            ++missed;
+        }
+    }
+    if (n > 1) out.g_c_err = std::sqrt(m2 / (n - 1));
+    if (missed) out.message = std::to_string(missed) + " of " + std::to_string(opt.bootstrap) + " resamples had no crossing";
+    return out;
+}
+
+}  // namespace ratenet
