@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     // --- subcommands: sweeps and chaos ---
     setup_sweep(app, exit_code);
     setup_merge(app, exit_code);
+    setup_chaos(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

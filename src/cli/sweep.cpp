@@ -9,6 +9,7 @@
 #include "cli/parallel.hpp"
 #include "io/job.hpp"
 #include "io/point.hpp"
+#include "io/chaos_file.hpp"
 #include "io/sweep_file.hpp"
 #include "ratenet/build_info.hpp"
 #include "ratenet/errors.hpp"
@@ -190,8 +191,9 @@ void setup_merge(CLI::App& app, int& exit_code) {
             std::int64_t missing = 0;
             for (const auto& r : rows) missing += !r;
             io::OutputFile out(*out_path, *force);
-            out.write_header(run_info("sweep", cfg, io::read_seeds(cfg)));
+            out.write_header(run_info(first.kind, cfg, io::read_seeds(cfg)));
             io::write_sweep_group(out, plan, rows, "all");
+            if (first.kind == "chaos" && !missing) io::write_chaos_group(out, cfg, plan, rows);
             out.set_status(missing ? "incomplete" : "completed",
                            missing ? std::to_string(missing) + " points missing from the shards" : "");
             out.commit();

@@ -183,6 +183,7 @@ SweepFileContents read_sweep_file(const std::string& path) {
     c.version = f.attr_string("ratenet_version");
     c.config = f.attr_string("config");
     c.analysis = g.attr_string("analysis");
+    c.kind = f.attr_string("kind");
     c.n_points = g.attr_int("n_points");
     const auto status = g.read_strings("status");
     const auto seconds = g.read_doubles("seconds");

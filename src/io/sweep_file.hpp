@@ -38,7 +38,7 @@ void write_sweep_group(OutputFile& out, const SweepPlan& plan, const std::vector
 
 // Reads a sweep file back: its plan hash, point count and rows.
 struct SweepFileContents {
-    std::string hash, version, config, analysis;
+    std::string hash, version, config, analysis, kind;
     std::int64_t n_points = 0;
     std::vector<std::optional<PointResult>> rows;
 };

@@ -1,0 +1,60 @@
+// ratenet chaos CONFIG [-o OUT.h5] [--shard I/N] [--resume]
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "cli/sweep.hpp"
+#include "io/chaos_file.hpp"
+#include "io/h5.hpp"
+
+namespace ratenet::cli {
+
+void setup_chaos(CLI::App& app, int& exit_code) {
+    auto o = std::make_shared<CommonOptions>();
+    auto shard = std::make_shared<std::string>();
+    auto resume = std::make_shared<bool>(false);
+    auto* sub = app.add_subcommand("chaos", "Largest Lyapunov exponent against coupling, critical coupling, mean-field prediction");
+    sub->add_option("config", o->config, "TOML configuration file with a [chaos] section")->required();
+    sub->add_option("-o,--output", o->output, "output file");
+    sub->add_option("--shard", *shard, "run shard I of N (merge the shards with ratenet merge)");
+    sub->add_flag("--resume", *resume, "continue an interrupted run, skipping its finished points");
+    sub->add_option("--set", o->set, "override a config key (repeatable)");
+    sub->add_flag("--force", o->force, "overwrite an existing output file");
+    sub->add_flag("-q,--quiet", o->quiet, "print nothing on success");
+    sub->callback([o, shard, resume, &exit_code] {
+        exit_code = guarded([&] {
+            const io::Config base = load_config(*o);
+            const io::Config cfg = io::chaos_sweep_config(base);
+            const io::SweepPlan plan = io::read_sweep_plan(cfg);
+            const SweepRun r = run_sweep(*o, cfg, plan, *shard, *resume, "chaos",
+                                         [&](io::OutputFile& out, const std::vector<std::optional<io::PointResult>>& rows) {
+                                             if (shard->empty()) io::write_chaos_group(out, cfg, plan, rows);
+                                         });
+            if (r.wrote && shard->empty()) {
+                h5::File f(r.path, h5::File::Mode::read_only);
+                auto g = f.group("chaos");
+                const auto gs = g.read_doubles("g");
+                const auto mean = g.read_doubles("lambda_mean");
+                const auto sem = g.read_doubles("lambda_sem");
+                std::ostringstream ss;
+                ss << "largest Lyapunov exponent against " << g.attr_string("key") << " (" << plan.seeds << " seeds):";
+                for (std::size_t i = 0; i < gs.size(); ++i)
+                    ss << "\n  g = " << gs[i] << ": " << mean[i] << " +- " << sem[i];
+                if (g.attr_int("g_c_found"))
+                    ss << "\n  g_c = " << g.attr_double("g_c") << " +- " << g.attr_double("g_c_err");
+                else
+                    ss << "\n  g_c not found: " << g.attr_string("message");
+                ss << "\n  mean-field g_c = " << g.attr_double("g_c_meanfield") << " (" << g.attr_string("transition_meanfield")
+                   << ") " << g.attr_string("meanfield_message") << "\nwrote " << r.path;
+                say(*o, ss.str());
+            } else if (r.wrote) {
+                say(*o, "wrote shard " + r.path + "; merge the shards with ratenet merge");
+            }
+            return r.exit_code;
+        });
+    });
+}
+
+}  // namespace ratenet::cli

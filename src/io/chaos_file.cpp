@@ -1,0 +1,157 @@
+#include "io/chaos_file.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "io/job.hpp"
+#include "ratenet/chaos.hpp"
+#include "ratenet/errors.hpp"
+#include "ratenet/meanfield.hpp"
+
+namespace ratenet::io {
+
+namespace {
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+}
+
+Config chaos_sweep_config(const Config& cfg) {
+    if (cfg.has("sweep")) cfg.fail("sweep", "", "`ratenet chaos` builds its own sweep from [chaos]; remove [sweep]");
+    Section s = cfg.section("chaos");
+    if (!s.present()) cfg.fail("chaos", "", "missing section [chaos] (g = list or { linspace = [a, b, n] }, seeds = S)");
+    const std::string key = s.string("key", "model.g");
+    const toml::node* g = s.raw("g");
+    if (!g) s.fail("g", "", "missing: the couplings, a list or { linspace = [start, stop, num] }");
+    const std::int64_t seeds = s.integer("seeds", 4);
+    if (seeds < 1) s.fail("seeds", std::to_string(seeds), "must be >= 1");
+    const auto mf_points = s.integer("meanfield_points", 41);
+    if (mf_points < 0 || mf_points > 10000) s.fail("meanfield_points", std::to_string(mf_points), "must be in 0 .. 10000");
+    const auto boot = s.integer("bootstrap", 2000);
+    if (boot < 0) s.fail("bootstrap", std::to_string(boot), "must be >= 0");
+    s.finish();
+    Config out = cfg;
+    toml::table params;
+    g->visit([&](auto&& v) { params.insert(key, v); });
+    toml::table sweep;
+    sweep.insert("analysis", "lyapunov");
+    sweep.insert("seeds", seeds);
+    sweep.insert("params", std::move(params));
+    out.set("sweep", std::move(sweep));
+    if (!cfg.find("lyapunov.k")) out.set("lyapunov.k", toml::value<std::int64_t>(1));
+    return out;
+}
+
+void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan,
+                       const std::vector<std::optional<PointResult>>& rows) {
+    Section s = cfg.section("chaos");
+    const std::string key = s.string("key", "model.g");
+    const auto mf_points = s.integer("meanfield_points", 41);
+    CrossingOptions copt;
+    copt.bootstrap = static_cast<int>(s.integer("bootstrap", 2000));
+    copt.seed = read_seeds(cfg).network;
+    s.accept("g");
+    s.accept("seeds");
+    const std::vector<double>& g = plan.values.at(0);
+    const auto G = static_cast<Eigen::Index>(g.size()), S = static_cast<Eigen::Index>(plan.seeds);
+    Eigen::MatrixXd lambda = Eigen::MatrixXd::Constant(G, S, nan);
+    Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> div =
+        Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>::Zero(G, S);
+    for (Eigen::Index i = 0; i < G; ++i)
+        for (Eigen::Index k = 0; k < S; ++k) {
+            const auto& row = rows[static_cast<std::size_t>(i * S + k)];
+            if (!row) continue;
+            div(i, k) = row->status == "diverged" ? 1 : 0;
+            for (const auto& [name, v] : row->values)
+                if (name == "lambda_max" && !v.empty() && row->status == "completed") lambda(i, k) = v[0];
+        }
+    // Sort by g (a list may be given in any order).
+    std::vector<Eigen::Index> order(static_cast<std::size_t>(G));
+    for (Eigen::Index i = 0; i < G; ++i) order[static_cast<std::size_t>(i)] = i;
+    std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return g[static_cast<std::size_t>(a)] < g[static_cast<std::size_t>(b)]; });
+    std::vector<double> gs;
+    Eigen::MatrixXd ls(G, S);
+    Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> ds(G, S);
+    for (Eigen::Index r = 0; r < G; ++r) {
+        const auto i = order[static_cast<std::size_t>(r)];
+        gs.push_back(g[static_cast<std::size_t>(i)]);
+        ls.row(r) = lambda.row(i);
+        ds.row(r) = div.row(i);
+    }
+    const ChaosCurve c = chaos_curve(gs, ls, ds);
+    const Crossing x = find_crossing(c, copt);
+
+    auto grp = out.h5().create_group("chaos");
+    grp.write("g", gs);
+    std::vector<double> lrm(static_cast<std::size_t>(G * S));
+    std::vector<std::uint8_t> drm(static_cast<std::size_t>(G * S));
+    for (Eigen::Index i = 0; i < G; ++i)
+        for (Eigen::Index k = 0; k < S; ++k) {
+            lrm[static_cast<std::size_t>(i * S + k)] = ls(i, k);
+            drm[static_cast<std::size_t>(i * S + k)] = ds(i, k);
+        }
+    grp.write("lambda_max", lrm.data(), {static_cast<hsize_t>(G), static_cast<hsize_t>(S)});
+    grp.write("divergent", drm.data(), {static_cast<hsize_t>(G), static_cast<hsize_t>(S)});
+    grp.write("lambda_mean", c.mean);
+    grp.write("lambda_sem", c.sem);
+    std::vector<std::int64_t> nf(c.n_finite.begin(), c.n_finite.end()), nd(c.n_divergent.begin(), c.n_divergent.end());
+    grp.write("n_finite", nf);
+    grp.write("n_divergent", nd);
+    grp.attr("key", key);
+    grp.attr("g_c_found", x.found);
+    grp.attr("g_c", x.found ? x.g_c : nan);
+    grp.attr("g_c_err", x.found ? x.g_c_err : nan);
+    grp.attr("message", x.message);
+
+    // Mean-field theory for the same family (a single Gaussian population).
+    const Seeds seeds = read_seeds(cfg);
+    std::string mf_message;
+    double g_c_mf = nan;
+    std::string transition = "unknown";
+    try {
+        const Config c0 = point_config(cfg, plan, 0);
+        const Network net = read_network(c0, seeds);
+        if (net.model.name != "random_gaussian") {
+            mf_message = "mean-field prediction implemented for random_gaussian (one population) only";
+        } else if (net.form != Form::current) {
+            mf_message = "mean-field prediction implemented for the current form only";
+        } else {
+            MeanFieldOptions mo;
+            mo.phi = net.phi;
+            Section m = c0.section("model");
+            mo.mu = m.number("mu", 0.0);
+            mo.b = net.input.b.mean();
+            if ((net.input.b.array() != mo.b).any()) mf_message = "non-uniform input replaced by its mean; ";
+            const CriticalResult cr = critical_coupling(mo);
+            transition = std::string(to_string(cr.transition));
+            if (cr.status == CriticalStatus::found)
+                g_c_mf = cr.g_c;
+            else
+                mf_message += cr.message;
+            if (net.phi.kind == TransferKind::tanh && mo.b == 0.0 && mo.mu == 0.0 && mf_points > 0) {
+                std::vector<double> gm;
+                const double lo = std::min(gs.front(), 1.0), hi = gs.back();
+                for (std::int64_t k = 0; k < mf_points; ++k)
+                    gm.push_back(lo + (hi - lo) * static_cast<double>(k) / static_cast<double>(std::max<std::int64_t>(1, mf_points - 1)));
+                const auto curve = tanh_lyapunov_curve(gm);
+                std::vector<double> lm;
+                std::vector<std::string> st;
+                for (const auto& pnt : curve) {
+                    lm.push_back(pnt.status == ChaosStatus::failed ? nan : pnt.lambda_max);
+                    st.emplace_back(to_string(pnt.status));
+                }
+                auto mg = out.h5().create_group("chaos/meanfield");
+                mg.write("g", gm);
+                mg.write("lambda_max", lm);
+                mg.write_strings("status", st);
+                mg.attr("source", "Sompolinsky, Crisanti & Sommers, PRL 61:259 (1988): ground state of the DMFT "
+                                  "Schroedinger problem, lambda_max = -1 + sqrt(-E0)");
+            }
+        }
+    } catch (const std::exception& e) {
+        mf_message = std::string("mean-field prediction failed: ") + e.what();
+    }
+    grp.attr("g_c_meanfield", g_c_mf);
+    grp.attr("transition_meanfield", transition);
+    grp.attr("meanfield_message", mf_message);
+}
+
+}  // namespace ratenet::io

@@ -1,0 +1,25 @@
+#pragma once
+// `ratenet chaos`: the [chaos] section turned into a Lyapunov sweep over the
+// coupling, and the /chaos group computed from the sweep's points together with
+// the mean-field predictions.
+#include <optional>
+#include <vector>
+
+#include "io/config.hpp"
+#include "io/output.hpp"
+#include "io/point.hpp"
+#include "io/sweep_plan.hpp"
+
+namespace ratenet::io {
+
+// The config with a [sweep] section that runs the largest Lyapunov exponent
+// (lyapunov.k = 1 unless set) over chaos.g (key chaos.key, default "model.g")
+// for chaos.seeds seeds. Refuses a config that has its own [sweep].
+Config chaos_sweep_config(const Config& cfg);
+
+// Writes /chaos: per-g statistics, g_c with its uncertainty, the mean-field g_c
+// and, for tanh, the mean-field largest exponent.
+void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan,
+                       const std::vector<std::optional<PointResult>>& rows);
+
+}  // namespace ratenet::io
