@@ -1,5 +1,557 @@
+// Lyapunov spectra: systems with known spectra (linear, Lorenz-63, fixed points
+// and limit cycles of threshold-linear networks, random tanh networks), exact
+// identities (sum = mean trace, the Euler map's volume), bitwise resume, the
+// active-row product, validation. Tolerances are stated next to each check.
 #include <gtest/gtest.h>
 
-#include "ratenet/lyapunov.hpp"
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <initializer_list>
+#include <vector>
 
-TEST(Lyapunov, Placeholder) { SUCCEED(); }
+#include "ratenet/errors.hpp"
+#include "ratenet/lyapunov.hpp"
+#include "ratenet/models.hpp"
+
+namespace ratenet {
+namespace {
+
+Network make_net(const Connectivity& c, Form form, TransferKind phi, double b = 0.0) {
+    Network net;
+    net.form = form;
+    net.phi.kind = phi;
+    net.W = c.W;
+    net.tau = Eigen::VectorXd::Ones(c.size());
+    net.input.b = c.b ? *c.b : Eigen::VectorXd::Constant(c.size(), b);
+    return net;
+}
+
+Network tanh_net(Eigen::Index n, double g, std::uint64_t seed) {
+    RandomGaussianParams p;
+    p.n = n;
+    p.g = g;
+    p.seed = seed;
+    return make_net(make_random_gaussian(p), Form::current, TransferKind::tanh);
+}
+
+Network ctln(Eigen::Index n, std::vector<std::pair<Eigen::Index, Eigen::Index>> edges) {
+    CtlnParams p;
+    p.n = n;
+    p.edges = std::move(edges);
+    return make_net(make_ctln(p), Form::rate, TransferKind::relu);
+}
+
+// A dynamic vector from a list (fixed-size temporaries trip GCC 12's AVX-512 warnings).
+Eigen::VectorXd vec(std::initializer_list<double> v) {
+    Eigen::VectorXd out(static_cast<Eigen::Index>(v.size()));
+    Eigen::Index i = 0;
+    for (double x : v) out[i++] = x;
+    return out;
+}
+
+// A 4 x 4 matrix from its rows.
+Eigen::MatrixXd mat4(std::initializer_list<double> rows) {
+    const Eigen::VectorXd v = vec(rows);
+    return Eigen::Map<const Eigen::MatrixXd>(v.data(), 4, 4).transpose();
+}
+
+void expect_finite(const LyapunovResult& r) {
+    EXPECT_TRUE(r.exponents.allFinite());
+    EXPECT_EQ(r.exponents.size(), r.errors.size());
+}
+
+// Real parts of the eigenvalues, descending.
+Eigen::VectorXd real_parts_desc(const Eigen::MatrixXd& A) {
+    Eigen::EigenSolver<Eigen::MatrixXd> es(A, false);
+    Eigen::VectorXd re = es.eigenvalues().real();
+    std::sort(re.data(), re.data() + re.size(), std::greater<>());
+    return re;
+}
+
+TEST(Lyapunov, LinearSystemGivesRealPartsOfEigenvalues) {
+    // A = V diag V^-1 with a non-orthogonal V, and a version with a rotation block.
+    const Eigen::MatrixXd V = mat4({1, 0.5, 0.2, 0, 0, 1, 0.3, 0.4, 0.1, 0, 1, 0.5, 0.3, 0.2, 0, 1});
+    const Eigen::MatrixXd D = mat4({0.5, 0, 0, 0, 0, 0.1, 0, 0, 0, 0, -0.4, 0, 0, 0, 0, -1.3});
+    const Eigen::MatrixXd Dc = mat4({0.3, 2, 0, 0, -2, 0.3, 0, 0, 0, 0, -0.4, 0, 0, 0, 0, -1.3});  // 0.3 +- 2i
+    for (const Eigen::MatrixXd& M : {D, Dc}) {
+        const Eigen::MatrixXd A = V * M * V.inverse();
+        LinearTangentSystem sys(A);
+        LyapunovOptions opt;
+        opt.dt = 0.01;
+        opt.t_warmup = 0;
+        opt.t_ons_warmup = 20;
+        opt.t_sim = 200;
+        opt.x0 = Eigen::VectorXd::Zero(4);  // the state is irrelevant; keep it bounded
+        const auto r = lyapunov_spectrum(sys, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        const Eigen::VectorXd expect = real_parts_desc(A);
+        // Transients of the non-normal A decay like log(cond V)/T: 0.01 at T = 200.
+        for (Eigen::Index i = 0; i < 4; ++i) EXPECT_NEAR(r.exponents[i], expect[i], 0.01) << i;
+        // RK4 on a linear system: sum = log det p(dt A) / dt, = tr A up to (dt|mu|)^4/120.
+        EXPECT_NEAR(r.sum_exponents, A.trace(), 1e-6 * std::abs(A.trace()) + 1e-9);
+        EXPECT_NEAR(r.trace_mean, A.trace(), 1e-12);
+    }
+}
+
+TEST(Lyapunov, Lorenz63ReferenceSpectrum) {
+    Lorenz63System sys;
+    LyapunovOptions opt;
+    opt.dt = 0.005;
+    opt.t_warmup = 20;
+    opt.t_ons_warmup = 20;
+    opt.t_sim = 2000;
+    opt.x0 = vec({1.0, 1.0, 1.0});
+    opt.twin = true;
+    const auto r = lyapunov_spectrum(sys, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    expect_finite(r);
+    EXPECT_NEAR(r.exponents[0], 0.906, 0.03);
+    EXPECT_NEAR(r.exponents[1], 0.0, 0.02);
+    EXPECT_NEAR(r.exponents[2], -14.572, 0.1);
+    // The zero exponent of an autonomous flow, within its error estimate (3 SE + a floor).
+    EXPECT_LT(std::abs(r.exponents[1]), 3.0 * r.errors[1] + 0.005);
+    // Sum = mean trace = -(sigma + 1 + beta); RK4 at dt = 0.005 leaves ~1e-7.
+    EXPECT_NEAR(r.trace_mean, -13.0 - 2.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r.sum_exponents / r.trace_mean, 1.0, 1e-6);
+    EXPECT_NEAR(r.kaplan_yorke, 2.062, 0.01);
+    EXPECT_FALSE(r.kaplan_yorke_lower_bound);
+    EXPECT_NEAR(r.entropy_rate, r.exponents[0] + std::max(r.exponents[1], 0.0), 1e-15);
+    // Errors are positive and finite, 20 blocks.
+    EXPECT_EQ(r.blocks_used, 20);
+    EXPECT_TRUE((r.errors.array() > 0.0).all() && r.errors.allFinite());
+    // The twin trajectory agrees with the QR estimate of lambda_1.
+    ASSERT_TRUE(r.twin_lambda1.has_value());
+    EXPECT_NEAR(*r.twin_lambda1, r.exponents[0], 0.05);
+    // Convergence trace: at most trace_rows rows, the last one the final estimate (QR order).
+    EXPECT_LE(r.trace.values.rows(), 1000);
+    EXPECT_GT(r.trace.values.rows(), 100);
+    EXPECT_DOUBLE_EQ(r.trace.times[r.trace.times.size() - 1], r.t_final);
+    EXPECT_DOUBLE_EQ(r.trace.values.row(r.trace.values.rows() - 1).maxCoeff(), r.exponents[0]);
+}
+
+TEST(Lyapunov, TanhNetworkSumEqualsTraceMinusN) {
+    // Zero diagonal, tanh, current form: tr J = -N exactly at every point.
+    const Eigen::Index n = 100;
+    const Network net = tanh_net(n, 3.0, 7);
+    LyapunovOptions opt;
+    opt.dt = 0.02;
+    opt.t_warmup = 10;
+    opt.t_ons_warmup = 5;
+    opt.t_sim = 20;
+    const auto r = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    EXPECT_EQ(r.exponents.size(), n);
+    EXPECT_NEAR(r.trace_mean, -static_cast<double>(n), 1e-11);
+    EXPECT_NEAR(r.sum_exponents / -static_cast<double>(n), 1.0, 1e-6);
+    EXPECT_GT(r.exponents[0], 0.05);  // chaotic at g = 3
+    EXPECT_TRUE(std::is_sorted(r.exponents.data(), r.exponents.data() + n, std::greater<>()));
+}
+
+TEST(Lyapunov, CtlnK2StableFixedPoint) {
+    // K2: both units active, x = 1/(2 - eps); exponents = eig(-I + W_SS) = -1 -+ 0.75.
+    // With a third unit (a source into the clique) that stays inactive: -1 more.
+    LyapunovOptions opt;
+    opt.dt = 0.01;
+    opt.t_warmup = 60;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 100;
+    {
+        const Network net = ctln(2, {{0, 1}, {1, 0}});
+        opt.x0 = vec({0.1, 0.3});
+        const auto r = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        EXPECT_NEAR(r.exponents[0], -0.25, 1e-6);
+        EXPECT_NEAR(r.exponents[1], -1.75, 1e-6);
+        EXPECT_EQ(r.kaplan_yorke, 0.0);
+        EXPECT_EQ(r.entropy_rate, 0.0);
+    }
+    {
+        const Network net = ctln(3, {{0, 1}, {1, 0}, {2, 0}, {2, 1}});
+        opt.x0 = vec({0.1, 0.2, 0.3});
+        const auto r = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        EXPECT_NEAR(r.exponents[0], -0.25, 0.01);  // non-normal J: transient ~ 1/T
+        EXPECT_NEAR(r.exponents[1], -1.0, 0.01);
+        EXPECT_NEAR(r.exponents[2], -1.75, 0.01);
+        EXPECT_NEAR(r.sum_exponents, -3.0, 1e-6);
+        EXPECT_DOUBLE_EQ(r.mean_active, 2.0);  // only the clique takes part
+    }
+}
+
+TEST(Lyapunov, Ctln3CycleLimitCycleHasZeroExponent) {
+    const Network net = ctln(3, {{0, 1}, {1, 2}, {2, 0}});
+    LyapunovOptions opt;
+    opt.dt = 0.01;
+    opt.t_warmup = 100;
+    opt.t_ons_warmup = 20;
+    opt.t_sim = 300;
+    opt.x0 = vec({0.2, 0.1, 0.05});
+    const auto r = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    EXPECT_LT(std::abs(r.exponents[0]), std::max(3.0 * r.errors[0], 2e-3));
+    EXPECT_LT(r.exponents[1], -0.05);
+    // tr J = -3 everywhere (W_ii = 0); RK4 across the kinks costs a little accuracy.
+    EXPECT_DOUBLE_EQ(r.trace_mean, -3.0);
+    EXPECT_NEAR(r.sum_exponents, -3.0, 1e-4);
+    EXPECT_GE(r.kaplan_yorke, 1.0);
+    EXPECT_LT(r.kaplan_yorke, 1.1);
+}
+
+TEST(Lyapunov, DtConvergenceOnLimitCycle) {
+    // The 3-cycle's transverse exponents converge as dt shrinks.
+    const Network net = ctln(3, {{0, 1}, {1, 2}, {2, 0}});
+    LyapunovOptions opt;
+    opt.t_warmup = 100;
+    opt.t_ons_warmup = 20;
+    opt.t_sim = 200;
+    opt.x0 = vec({0.2, 0.1, 0.05});
+    std::vector<Eigen::VectorXd> l;
+    for (double dt : {0.04, 0.02, 0.01}) {
+        opt.dt = dt;
+        const auto r = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        l.push_back(r.exponents);
+    }
+    const double d1 = (l[0] - l[2]).tail(2).cwiseAbs().maxCoeff();
+    const double d2 = (l[1] - l[2]).tail(2).cwiseAbs().maxCoeff();
+    EXPECT_LT(d2, 2e-3);
+    EXPECT_LT(d2, d1);
+}
+
+TEST(Lyapunov, TOnsIndependence) {
+    // diag(R_n ... R_1) = prod diag(R_i): on the same trajectory the QR method gives the
+    // same exponents for any t_ons, up to rounding.
+    const Network net = tanh_net(60, 2.0, 3);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 20;
+    opt.t_warmup = 10;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 40;
+    std::vector<LyapunovResult> rs;
+    for (double t_ons : {0.5, 1.0, 2.0}) {
+        opt.t_ons = t_ons;
+        rs.push_back(lyapunov_spectrum(net, opt));
+        ASSERT_EQ(rs.back().status, RunStatus::completed);
+    }
+    for (std::size_t i = 1; i < rs.size(); ++i)
+        for (Eigen::Index j = 0; j < 20; ++j) EXPECT_NEAR(rs[i].exponents[j], rs[0].exponents[j], 1e-8) << j;
+}
+
+TEST(Lyapunov, RandomTanhNetworkBelowAndAboveOnset) {
+    {
+        // g = 0.5: h -> 0, J = -I + W, lambda_1 = max Re eig(W) - 1, near -1 + g.
+        const Network net = tanh_net(100, 0.5, 11);
+        LyapunovOptions opt;
+        opt.dt = 0.05;
+        opt.k = 1;
+        opt.t_warmup = 60;
+        opt.t_ons_warmup = 20;
+        opt.t_sim = 200;
+        const auto r = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        const double exact = real_parts_desc(net.W)[0] - 1.0;
+        EXPECT_NEAR(r.exponents[0], exact, 0.02);
+        EXPECT_NEAR(r.exponents[0], -0.5, 0.1);
+    }
+    {
+        // g = 2, N = 500: chaotic.
+        const Network net = tanh_net(500, 2.0, 5);
+        LyapunovOptions opt;
+        opt.dt = 0.1;
+        opt.k = 1;
+        opt.t_warmup = 50;
+        opt.t_ons_warmup = 20;
+        opt.t_sim = 100;
+        opt.twin = true;
+        const auto r = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        EXPECT_GT(r.exponents[0], 0.05);
+        EXPECT_LT(r.exponents[0], 0.5);
+        ASSERT_TRUE(r.twin_lambda1);
+        EXPECT_NEAR(*r.twin_lambda1, r.exponents[0], 0.05);
+    }
+}
+
+TEST(Lyapunov, ChaoticNetworkHasOneZeroExponent) {
+    const Network net = tanh_net(100, 3.0, 2);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 40;
+    opt.t_warmup = 20;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 200;
+    const auto r = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    Eigen::Index iz = 0;
+    r.exponents.cwiseAbs().minCoeff(&iz);
+    EXPECT_GT(iz, 0);
+    EXPECT_LT(std::abs(r.exponents[iz]), 3.0 * r.errors[iz] + 0.01);
+    // Its neighbours are clearly away from 0.
+    EXPECT_GT(r.exponents[iz - 1], 0.02);
+    EXPECT_LT(r.exponents[iz + 1], -0.02);
+    EXPECT_GT(r.kaplan_yorke, static_cast<double>(iz));
+}
+
+Network relu_net(Form form, std::uint64_t seed) {
+    RandomGaussianParams p;
+    p.n = 200;
+    p.g = 2.0;
+    p.mu = -1.0;
+    p.seed = seed;
+    return make_net(make_random_gaussian(p), form, TransferKind::relu, 1.0);
+}
+
+TEST(Lyapunov, ActiveRowsGiveTheSameExponents) {
+    for (Form form : {Form::rate, Form::current}) {
+        const Network net = relu_net(form, 4);
+        LyapunovOptions opt;
+        opt.dt = 0.05;
+        opt.k = 20;
+        opt.t_warmup = 20;
+        opt.t_ons_warmup = 10;
+        opt.t_sim = 50;
+        opt.use_active_rows = true;
+        const auto a = lyapunov_spectrum(net, opt);
+        opt.use_active_rows = false;
+        const auto b = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(a.status, RunStatus::completed) << a.message;
+        ASSERT_EQ(b.status, RunStatus::completed) << b.message;
+        EXPECT_LT(a.mean_active, 200.0);
+        EXPECT_GT(a.mean_active, 0.0);
+        EXPECT_EQ(b.mean_active, 200.0);
+        for (Eigen::Index j = 0; j < 20; ++j) EXPECT_NEAR(a.exponents[j], b.exponents[j], 1e-12) << j;
+        EXPECT_NEAR(a.trace_mean, b.trace_mean, 1e-12);
+    }
+}
+
+TEST(Lyapunov, JacobianTimesActivePanels) {
+    // More active neurons than one gather panel (512): the panelled product equals the
+    // dense one. Rate form: x = 0, u = b; current form: h = b; b alternates +1/-1 with a
+    // run of +1 so that 1000 of 1200 are active.
+    const Eigen::Index n = 1200;
+    Eigen::VectorXd b(n);
+    for (Eigen::Index i = 0; i < n; ++i) b[i] = (i < 800 || i % 2 == 0) ? 1.0 : -1.0;
+    Eigen::MatrixXd Q = Eigen::MatrixXd::Random(n, 3);
+    for (Form form : {Form::rate, Form::current}) {
+        RandomGaussianParams p;
+        p.n = n;
+        p.seed = 6;
+        Network net = make_net(make_random_gaussian(p), form, TransferKind::threshold_linear);
+        net.phi.gain = 1.5;
+        net.input.b = b;
+        const Eigen::VectorXd x = form == Form::rate ? Eigen::VectorXd::Zero(n) : b;
+        Workspace ws(n);
+        Eigen::MatrixXd fast, dense;
+        EXPECT_EQ(jacobian_times(net, 0.0, x, Q, fast, ws, true), 1000);
+        EXPECT_EQ(jacobian_times(net, 0.0, x, Q, dense, ws, false), n);
+        EXPECT_LT((fast - dense).cwiseAbs().maxCoeff(), 1e-12 * dense.cwiseAbs().maxCoeff());
+    }
+}
+
+TEST(Lyapunov, EulerMapMeanExponent) {
+    // Euler map of the zero-diagonal tanh network: the exact identity is
+    // sum lambda = <log|det(I + dt J)|>/dt; the mean exponent is ln(1 - dt)/dt up to
+    // O(c^2 tr((W D)^2)/(N dt)), c = dt/(1 - dt), about 4e-4 here.
+    const Eigen::Index n = 100;
+    const Network net = tanh_net(n, 2.0, 9);
+    LyapunovOptions opt;
+    opt.dynamics = LyapunovDynamics::euler_map;
+    opt.dt = 0.1;
+    opt.t_warmup = 20;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 100;
+    opt.volume_check = true;
+    const auto r = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    ASSERT_TRUE(r.volume_rate && r.map_unit_contraction);
+    EXPECT_NEAR(r.sum_exponents / *r.volume_rate, 1.0, 1e-10);
+    const double mean = r.sum_exponents / static_cast<double>(n);
+    EXPECT_NEAR(*r.map_unit_contraction, std::log(0.9) / 0.1, 1e-15);
+    EXPECT_NEAR(mean, std::log(0.9) / 0.1, 2e-3);
+    EXPECT_GT(std::abs(mean + 1.0), 0.04);  // and clearly not -1
+    EXPECT_NEAR(r.trace_mean, -static_cast<double>(n), 1e-11);
+}
+
+TEST(Lyapunov, EulerMapFixedPointConvergesToFlow) {
+    // At K2's fixed point the map's exponents are log(1 + dt mu)/dt, mu = -0.25, -1.75.
+    const Network net = ctln(2, {{0, 1}, {1, 0}});
+    LyapunovOptions opt;
+    opt.dynamics = LyapunovDynamics::euler_map;
+    opt.t_warmup = 60;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 50;
+    opt.x0 = vec({0.1, 0.3});
+    for (double dt : {0.1, 0.01}) {
+        opt.dt = dt;
+        const auto r = lyapunov_spectrum(net, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        EXPECT_NEAR(r.exponents[0], std::log1p(-0.25 * dt) / dt, 1e-9);
+        EXPECT_NEAR(r.exponents[1], std::log1p(-1.75 * dt) / dt, 1e-9);
+    }
+}
+
+// Stops after a number of steps and/or takes a checkpoint at a given boundary.
+class Recorder : public LyapunovObserver {
+public:
+    std::int64_t stop_after_steps = -1, checkpoint_at_boundary = -1;
+    std::int64_t steps = 0, boundaries = 0;
+    std::vector<LyapunovCheckpoint> saved;
+    bool should_stop() override { return ++steps == stop_after_steps; }
+    bool want_checkpoint() override { return ++boundaries == checkpoint_at_boundary; }
+    void checkpoint(const LyapunovCheckpoint& cp) override { saved.push_back(cp); }
+};
+
+void expect_bitwise_equal(const LyapunovResult& a, const LyapunovResult& b) {
+    ASSERT_EQ(a.exponents.size(), b.exponents.size());
+    for (Eigen::Index i = 0; i < a.exponents.size(); ++i) {
+        EXPECT_TRUE(a.exponents[i] == b.exponents[i]) << i << ": " << a.exponents[i] << " vs " << b.exponents[i];
+        EXPECT_TRUE(a.errors[i] == b.errors[i]) << i;
+    }
+    EXPECT_TRUE(a.trace_mean == b.trace_mean);
+    EXPECT_TRUE(a.twin_lambda1 == b.twin_lambda1);
+    EXPECT_TRUE(a.trace.times == b.trace.times);
+    EXPECT_TRUE(a.trace.values == b.trace.values);
+    EXPECT_EQ(a.steps, b.steps);
+}
+
+TEST(Lyapunov, ResumeFromCheckpointIsBitwiseIdentical) {
+    const Network net = tanh_net(80, 2.0, 13);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 30;
+    opt.t_warmup = 10;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 40;
+    opt.twin = true;
+    opt.trace_rows = 25;
+    const auto full = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(full.status, RunStatus::completed);
+    // Boundaries 5 (warm-up), 15 (ONS warm-up), 37 (accumulation); and a stop mid-interval.
+    for (std::int64_t at : {5, 15, 37}) {
+        Recorder rec;
+        rec.checkpoint_at_boundary = at;
+        const auto first = lyapunov_spectrum(net, opt, rec);
+        ASSERT_EQ(rec.saved.size(), 1u);
+        expect_bitwise_equal(first, full);  // taking a checkpoint changes nothing
+        const LyapunovCheckpoint copy = rec.saved.front();
+        const auto resumed = lyapunov_spectrum(net, opt, rec, &copy);
+        ASSERT_EQ(resumed.status, RunStatus::completed);
+        expect_bitwise_equal(resumed, full);
+    }
+    Recorder stopper;
+    stopper.stop_after_steps = 777;  // inside an accumulation interval (20 steps each)
+    const auto part = lyapunov_spectrum(net, opt, stopper);
+    EXPECT_EQ(part.status, RunStatus::interrupted);
+    EXPECT_FALSE(part.message.empty());
+    expect_finite(part);
+    ASSERT_EQ(stopper.saved.size(), 1u);
+    EXPECT_EQ(stopper.saved.front().step, 777);
+    LyapunovCheckpoint copy = stopper.saved.front();
+    Recorder none;
+    const auto resumed = lyapunov_spectrum(net, opt, none, &copy);
+    expect_bitwise_equal(resumed, full);
+    // Periodic checkpoints: every 10 intervals, never at the end.
+    LyapunovOptions every = opt;
+    every.checkpoint_every = 10;
+    Recorder rec;
+    lyapunov_spectrum(net, every, rec);
+    EXPECT_EQ(rec.saved.size(), 5u);
+    // A checkpoint of another run is refused.
+    LyapunovOptions other = opt;
+    other.k = 10;
+    EXPECT_THROW(lyapunov_spectrum(net, other, none, &copy), invalid_parameter);
+}
+
+TEST(Lyapunov, DivergenceStopsWithoutNaN) {
+    // Zero-input ReLU network above g ~ sqrt(2): activity grows without bound.
+    RandomGaussianParams p;
+    p.n = 100;
+    p.g = 4.0;
+    p.seed = 1;
+    const Network net = make_net(make_random_gaussian(p), Form::current, TransferKind::relu);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 5;
+    opt.t_warmup = 0;
+    opt.t_ons_warmup = 0;
+    opt.t_sim = 500;
+    const auto r = lyapunov_spectrum(net, opt);
+    EXPECT_EQ(r.status, RunStatus::diverged);
+    EXPECT_NE(r.message.find("diverged"), std::string::npos);
+    EXPECT_LT(r.t_final, 500.0);
+    expect_finite(r);
+    EXPECT_FALSE(std::isnan(r.sum_exponents));
+    // Diverging inside the warm-up: no exponents at all.
+    opt.t_warmup = 1000;
+    const auto w = lyapunov_spectrum(net, opt);
+    EXPECT_EQ(w.status, RunStatus::diverged);
+    EXPECT_EQ(w.exponents.size(), 0);
+    EXPECT_EQ(w.phase_reached, LyapunovPhase::warmup);
+}
+
+TEST(Lyapunov, InterruptReportsPartialEstimates) {
+    Lorenz63System sys;
+    LyapunovOptions opt;
+    opt.dt = 0.01;
+    opt.t_warmup = 1;
+    opt.t_ons_warmup = 1;
+    opt.t_sim = 100;
+    Recorder rec;
+    rec.stop_after_steps = 1000;
+    const auto r = lyapunov_spectrum(sys, opt, rec);
+    EXPECT_EQ(r.status, RunStatus::interrupted);
+    EXPECT_EQ(r.steps, 1000);
+    EXPECT_EQ(r.exponents.size(), 3);
+    EXPECT_DOUBLE_EQ(r.t_accumulated, 8.0);
+    expect_finite(r);
+    EXPECT_TRUE(std::isinf(r.errors[0]));  // one complete block of 5 intervals: no error estimate
+}
+
+TEST(Lyapunov, KaplanYorkeCases) {
+    bool lb = true;
+    EXPECT_EQ(kaplan_yorke_dimension(vec({-0.1, -0.2, -1.0}), 3, lb), 0.0);
+    EXPECT_FALSE(lb);
+    EXPECT_NEAR(kaplan_yorke_dimension(vec({0.906, 0.0, -14.572}), 3, lb), 2.0 + 0.906 / 14.572, 1e-15);
+    EXPECT_FALSE(lb);
+    EXPECT_EQ(kaplan_yorke_dimension(vec({0.5, -0.1}), 10, lb), 2.0);
+    EXPECT_TRUE(lb);  // all partial sums >= 0 with k < n: a lower bound
+    EXPECT_EQ(kaplan_yorke_dimension(vec({0.5, -0.1}), 2, lb), 2.0);
+    EXPECT_FALSE(lb);
+    EXPECT_NEAR(kaplan_yorke_dimension(vec({1.0, 0.5, -1.0, -2.0}), 4, lb), 3.25, 1e-15);
+}
+
+TEST(Lyapunov, ValidationNamesTheKey) {
+    Lorenz63System sys;
+    auto key_of = [&](const std::function<void(LyapunovOptions&)>& edit) {
+        LyapunovOptions opt;
+        opt.t_sim = 10;
+        edit(opt);
+        try {
+            lyapunov_spectrum(sys, opt);
+        } catch (const invalid_parameter& e) {
+            return e.key();
+        }
+        return std::string("none");
+    };
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.k = 0; }), "k");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.k = 4; }), "k");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.dt = 0.0; }), "dt");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.dt = -1e-3; }), "dt");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.t_ons = 0.0; }), "t_ons");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.t_ons = 0.015; }), "t_ons");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.t_sim = 0.5; }), "t_sim");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.n_blocks = 1; }), "n_blocks");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.x0 = Eigen::VectorXd::Ones(2); }), "x0");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.volume_check = true; }), "volume_check");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.twin_d0 = 0.0; }), "twin_d0");
+    EXPECT_EQ(key_of([](LyapunovOptions& o) { o.threads = -1; }), "threads");
+    Network net = tanh_net(10, 1.0, 1);
+    net.input.noise_sigma = 0.1;
+    EXPECT_THROW(NetworkTangentSystem{net}, invalid_parameter);
+}
+
+}  // namespace
+}  // namespace ratenet

@@ -139,6 +139,10 @@ struct LyapunovOptions {
     bool volume_check = false;
     bool use_active_rows = true;   // for the Network overload (threshold-linear phi)
     std::int64_t checkpoint_every = 0;   // emit a checkpoint every this many ONS intervals; 0 = never
+    // OpenMP threads for the products (Eigen's GEMM); 0 = automatic: one thread below
+    // n^2 k = 8e6 (fork/join would dominate), else the OpenMP default. Results are
+    // identical for a given thread count; resume with the same count for bitwise equality.
+    int threads = 0;
 
     // Checks the options alone; with n, also k <= n and the size of x0.
     // Throws invalid_parameter naming the key ("k", "dt", "t_ons", "t_sim", ...).

@@ -34,7 +34,7 @@ struct InputSegment {
 struct Input {
     Eigen::VectorXd b;                    // b(t) outside every segment
     std::vector<InputSegment> schedule;   // sorted, non-overlapping
-    double noise_sigma = 0.0;             // additive white noise: dx_i = f_i dt + sigma dW_i / tau_i... see docs
+    double noise_sigma = 0.0;             // additive white noise: dx_i = f_i(x) dt + sigma dW_i (Euler-Maruyama)
 
     // b(t); segments are half-open [t_start, t_end).
     const Eigen::VectorXd& at(double t) const noexcept;

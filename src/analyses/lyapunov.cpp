@@ -14,6 +14,10 @@
 #include "ratenet/lyapunov.hpp"
 #include "ratenet/rng.hpp"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace ratenet {
 
 std::string_view to_string(LyapunovDynamics d) noexcept {
@@ -80,6 +84,7 @@ void LyapunovOptions::validate() const {
     if (!(std::isfinite(twin_d0) && twin_d0 > 0.0 && twin_d0 < 1.0)) fail("twin_d0", twin_d0, "must be in (0, 1)");
     if (volume_check && dynamics != LyapunovDynamics::euler_map)
         throw invalid_parameter("volume_check", "true", "applies to dynamics = euler_map only");
+    if (threads < 0) throw invalid_parameter("threads", std::to_string(threads), "must be >= 0");
     if (checkpoint_every < 0)
         throw invalid_parameter("checkpoint_every", std::to_string(checkpoint_every), "must be >= 0");
     if (x0.size() > 0 && !x0.allFinite()) throw invalid_parameter("x0", "non-finite", "must be finite");
@@ -515,11 +520,45 @@ private:
 
 class NullObserver final : public LyapunovObserver {};
 
+// Eigen parallelises its products through OpenMP as the calling thread's
+// nthreads ICV allows. Below ~200^3 per product the fork/join costs more than it
+// saves, and on a busy machine (more runnable threads than cores) every join can
+// wait for a scheduler time slice: the tests ran 50x slower. The ICV is per thread,
+// so setting it here affects neither other threads nor the caller after return.
+class ThreadLimit {
+public:
+    explicit ThreadLimit(int threads) {
+#ifdef _OPENMP
+        saved_ = omp_get_max_threads();
+        if (threads > 0) omp_set_num_threads(threads);
+#else
+        (void)threads;
+#endif
+    }
+    ~ThreadLimit() {
+#ifdef _OPENMP
+        omp_set_num_threads(saved_);
+#endif
+    }
+    ThreadLimit(const ThreadLimit&) = delete;
+    ThreadLimit& operator=(const ThreadLimit&) = delete;
+
+private:
+    int saved_ = 1;
+};
+
+int product_threads(const LyapunovOptions& opt, Eigen::Index n) {
+    if (opt.threads > 0) return opt.threads;
+    const double work = static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(opt.k.value_or(n));
+    return work < 8e6 ? 1 : 0;  // 0: leave the OpenMP default
+}
+
 }  // namespace
 
 LyapunovResult lyapunov_spectrum(TangentSystem& system, const LyapunovOptions& opt, LyapunovObserver& observer,
                                  const LyapunovCheckpoint* resume) {
     opt.validate(system.dimension());
+    const ThreadLimit limit(product_threads(opt, system.dimension()));
     Engine engine(system, opt, observer);
     if (resume)
         engine.start_from(*resume);

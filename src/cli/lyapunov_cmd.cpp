@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 struct LyapunovCliOptions {
     CommonOptions common;
-    Eigen::Index k = 0;             // 0: from the config (default all)
+    Eigen::Index k = -1;            // -1: from the config (default all)
     double checkpoint_every = 0.0;  // seconds of wall time; 0 = only on interruption
     bool resume = false;
 };
@@ -83,7 +83,7 @@ int run(const LyapunovCliOptions& o) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
     const LyapunovOptions lopt =
-        io::read_lyapunov(cfg, net, seeds, o.k > 0 ? std::optional<Eigen::Index>(o.k) : std::nullopt);
+        io::read_lyapunov(cfg, net, seeds, o.k != -1 ? std::optional<Eigen::Index>(o.k) : std::nullopt);
     if (o.checkpoint_every < 0)
         throw invalid_parameter("--checkpoint-every", format_value(o.checkpoint_every), "must be >= 0 seconds");
     const std::string final_path = output_path(o.common, cfg);

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "ratenet/dynamics.hpp"
 
 namespace ratenet {
@@ -111,30 +113,48 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
             if (ws.d[i] != 0.0) ws.active.push_back(i);
         n_active = static_cast<Eigen::Index>(ws.active.size());
         const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
-        // The gathers go to blocks of buffers kept at full size (n x n, n x k): resizing
-        // them to the active count would reallocate (and page-fault) on every call.
-        // They run column by column, the contiguous direction of column-major storage.
-        if (ws.packed.rows() != n || ws.packed.cols() != n) ws.packed.resize(n, n);
-        if (ws.tmp.rows() != n || ws.tmp.cols() != k) ws.tmp.resize(n, k);
+        // The active rows (rate) or columns (current) of W are gathered in panels of at
+        // most `panel` neurons, so the scratch stays O(N) beyond W however many are
+        // active; each panel is one matrix-matrix product. The buffers keep their size
+        // between calls (resizing to the active count would reallocate every call), and
+        // the gathers run column by column, the contiguous direction.
+        constexpr Eigen::Index panel = 512;
+        const Eigen::Index p = std::min(panel, n);
         const auto* act = ws.active.data();
         if (net.form == Form::rate) {
             // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
-            auto P = ws.packed.topRows(n_active);
-            for (Eigen::Index j = 0; j < n; ++j)
-                for (Eigen::Index a = 0; a < n_active; ++a) P(a, j) = net.W(act[a], j);
-            auto T = ws.tmp.topRows(n_active);
-            T.noalias() = P * Q;
+            if (ws.packed.rows() != p || ws.packed.cols() != n) ws.packed.resize(p, n);
+            if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
             out = -Q;
-            for (Eigen::Index c = 0; c < k; ++c)
-                for (Eigen::Index a = 0; a < n_active; ++a) out(act[a], c) += gain * T(a, c);
+            for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
+                const Eigen::Index m = std::min(p, n_active - s0);
+                const auto* rows = act + s0;
+                auto P = ws.packed.topRows(m);
+                for (Eigen::Index j = 0; j < n; ++j)
+                    for (Eigen::Index a = 0; a < m; ++a) P(a, j) = net.W(rows[a], j);
+                auto T = ws.tmp.topRows(m);
+                T.noalias() = P * Q;
+                for (Eigen::Index c = 0; c < k; ++c)
+                    for (Eigen::Index a = 0; a < m; ++a) out(rows[a], c) += gain * T(a, c);
+            }
         } else {
-            // W diag(d) Q = gain * W(:, active) Q(active, :).
-            auto P = ws.packed.leftCols(n_active);
-            auto T = ws.tmp.topRows(n_active);
-            for (Eigen::Index a = 0; a < n_active; ++a) P.col(a) = net.W.col(act[a]);
-            for (Eigen::Index c = 0; c < k; ++c)
-                for (Eigen::Index a = 0; a < n_active; ++a) T(a, c) = Q(act[a], c);
-            out.noalias() = P * T;
+            // W diag(d) Q = gain * sum over panels of W(:, panel) Q(panel, :).
+            if (ws.packed.rows() != n || ws.packed.cols() != p) ws.packed.resize(n, p);
+            if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
+            if (n_active == 0) out.setZero();
+            for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
+                const Eigen::Index m = std::min(p, n_active - s0);
+                const auto* cols = act + s0;
+                auto P = ws.packed.leftCols(m);
+                auto T = ws.tmp.topRows(m);
+                for (Eigen::Index a = 0; a < m; ++a) P.col(a) = net.W.col(cols[a]);
+                for (Eigen::Index c = 0; c < k; ++c)
+                    for (Eigen::Index a = 0; a < m; ++a) T(a, c) = Q(cols[a], c);
+                if (s0 == 0)
+                    out.noalias() = P * T;
+                else
+                    out.noalias() += P * T;
+            }
             if (gain != 1.0) out *= gain;
             out -= Q;
         }

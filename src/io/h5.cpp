@@ -2,6 +2,7 @@
 
 #include <H5DSpublic.h>
 
+#include <filesystem>
 #include <mutex>
 
 #include "ratenet/errors.hpp"
@@ -282,7 +283,7 @@ File::File(const std::string& path, Mode mode) : Location(H5I_INVALID_HID, path)
         case Mode::read_only:
             if (H5Fis_hdf5(path.c_str()) <= 0) {
                 H5Eclear2(H5E_DEFAULT);
-                throw io_error(path, "not an HDF5 file (or not readable)");
+                throw io_error(path, std::filesystem::exists(path) ? "not an HDF5 file (or not readable)" : "no such file");
             }
             id = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "cannot open HDF5 file");
             break;

@@ -1,6 +1,9 @@
 #include "io/matrix_file.hpp"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -93,13 +96,15 @@ Eigen::MatrixXd read_csv(const std::string& path) {
         std::vector<double> row;
         std::string tok;
         while (ss >> tok) {
-            try {
-                std::size_t used = 0;
-                row.push_back(std::stod(tok, &used));
-                if (used != tok.size()) throw std::invalid_argument(tok);
-            } catch (const std::exception&) {
+            // strtod, not std::stod: stod throws out_of_range on subnormal values such as
+            // 5e-310 (strtod's ERANGE on underflow), which are valid doubles.
+            errno = 0;
+            char* end = nullptr;
+            const double v = std::strtod(tok.c_str(), &end);
+            const bool overflow = errno == ERANGE && std::isinf(v);
+            if (end != tok.c_str() + tok.size() || overflow)
                 throw io_error(path, "line " + std::to_string(lineno) + ": \"" + tok + "\" is not a number");
-            }
+            row.push_back(v);
         }
         if (row.empty()) continue;
         if (!rows.empty() && row.size() != rows.front().size())

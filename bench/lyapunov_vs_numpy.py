@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Full Lyapunov spectrum: ratenet against the same algorithm in NumPy.
+
+The algorithm is Engelken's (RainerEngelken/RNN-LyapunovSpectra): explicit Euler
+map, QR every t_ons, log|diag R| accumulated, full spectrum (k = N).
+
+  tanh  current form  h <- (1-dt) h + dt J tanh(h)
+                      Q <- (1-dt) Q + dt J (sech^2(h) * Q)
+  relu  rate form     x <- (1-dt) x + dt [W x + b]_+
+                      Q <- (1-dt) Q + dt D (W Q),   D = diag(W x + b > 0)
+        (W ~ N(mu/N, g^2/N), mu = -2, b = 1: a fraction of the units active. NumPy
+        does the full product, as Engelken's code would; ratenet multiplies only
+        the active rows.)
+
+ratenet runs through bench_lyapunov_driver (built in bench/), which also times a
+dense Eigen DGEMM in the same process; NumPy's own N x N matmul is timed too.
+Both sides draw their own W with the same statistics (not the same matrix).
+
+Usage: /usr/bin/python3 bench/lyapunov_vs_numpy.py [--driver PATH] [--quick] [--json OUT]
+The NumPy process runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def numpy_run(phi, n, dt, t_ons, t_sim, t_warmup, g, seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    mu = -2.0 if phi == "relu" else 0.0
+    W = rng.standard_normal((n, n)) * (g / np.sqrt(n)) + mu / n
+    np.fill_diagonal(W, 0.0)
+    b = np.ones(n) if phi == "relu" else np.zeros(n)
+    x = rng.standard_normal(n)
+    steps_ons = int(round(t_ons / dt))
+    n_ons = int(round(t_sim / t_ons))
+    t0 = time.perf_counter()
+    for _ in range(int(round(t_warmup / dt))):
+        if phi == "tanh":
+            x = (1 - dt) * x + dt * (W @ np.tanh(x))
+        else:
+            x = (1 - dt) * x + dt * np.maximum(W @ x + b, 0.0)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    ls = np.zeros(n)
+    t_tangent = 0.0
+    active = 0.0
+    for _ in range(n_ons):
+        for _ in range(steps_ons):
+            ta = time.perf_counter()
+            if phi == "tanh":
+                D = 1.0 / np.cosh(x) ** 2
+                Q = (1 - dt) * Q + dt * (W @ (D[:, None] * Q))
+                t_tangent += time.perf_counter() - ta
+                x = (1 - dt) * x + dt * (W @ np.tanh(x))
+            else:
+                u = W @ x + b
+                D = (u > 0).astype(float)
+                active += D.sum()
+                Q = (1 - dt) * Q + dt * (D[:, None] * (W @ Q))
+                t_tangent += time.perf_counter() - ta
+                x = (1 - dt) * x + dt * np.maximum(u, 0.0)
+        Q, R = np.linalg.qr(Q)
+        ls += np.log(np.abs(np.diag(R)))
+    seconds = time.perf_counter() - t0
+    lam = np.sort(ls / (n_ons * t_ons))[::-1]
+    # NumPy's own DGEMM rate, for reference.
+    A = rng.standard_normal((n, n))
+    B = rng.standard_normal((n, n))
+    A @ B
+    reps, ta = 0, time.perf_counter()
+    while True:
+        A @ B
+        reps += 1
+        tg = time.perf_counter() - ta
+        if tg > 1.0 and reps >= 3:
+            break
+    steps = n_ons * steps_ons
+    return {
+        "seconds": seconds,
+        "tangent_seconds": t_tangent,
+        "tangent_gflops": 2.0 * n**3 * steps / t_tangent / 1e9,
+        "numpy_dgemm_gflops": 2.0 * n**3 * reps / tg / 1e9,
+        "lambda_max": float(lam[0]),
+        "mean_exponent": float(lam.mean()),
+        "mean_active": active / steps if phi == "relu" else float(n),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--driver", default=None, help="bench_lyapunov_driver executable")
+    ap.add_argument("--quick", action="store_true", help="N = 500 only")
+    ap.add_argument("--json", default=None, help="write the results here")
+    ap.add_argument("--worker", nargs=8, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.worker:
+        phi, n, dt, t_ons, t_sim, t_warmup, g, seed = args.worker
+        res = numpy_run(phi, int(n), float(dt), float(t_ons), float(t_sim), float(t_warmup), float(g), int(seed))
+        print(json.dumps(res))
+        return 0
+
+    driver = args.driver
+    if driver is None:
+        for cand in ("../build-lyap/bench", "../build/bench", "../build-release/bench"):
+            p = os.path.join(HERE, cand, "bench_lyapunov_driver")
+            if os.path.exists(p):
+                driver = p
+                break
+    if driver is None or not os.path.exists(driver):
+        print("bench_lyapunov_driver not found; build it (target bench_lyapunov_driver) or pass --driver", file=sys.stderr)
+        return 2
+
+    dt, t_ons, t_warmup, g = 0.1, 1.0, 10.0, 2.0
+    cases = [("tanh", 500, 20.0), ("tanh", 1000, 10.0), ("relu", 500, 20.0), ("relu", 1000, 10.0)]
+    if args.quick:
+        cases = [c for c in cases if c[1] == 500]
+
+    np_env = dict(os.environ)
+    np_env.pop("OPENBLAS_CORETYPE", None)
+    np_env.pop("OPENBLAS_L2_SIZE", None)
+
+    rows = []
+    for phi, n, t_sim in cases:
+        common = [str(dt), str(t_ons), str(t_sim), str(t_warmup), str(g)]
+        out = subprocess.run(["/usr/bin/python3", os.path.abspath(__file__), "--worker", phi, str(n)] + common + ["1"],
+                             env=np_env, check=True, capture_output=True, text=True).stdout
+        npres = json.loads(out.strip().splitlines()[-1])
+        out = subprocess.run([driver, "--n", str(n), "--phi", phi, "--dynamics", "euler_map", "--dt", str(dt),
+                              "--t-ons", str(t_ons), "--t-sim", str(t_sim), "--t-warmup", str(t_warmup), "--g", str(g)],
+                             check=True, capture_output=True, text=True).stdout
+        rn = json.loads(out.strip().splitlines()[-1])
+        row = {"phi": phi, "n": n, "t_sim": t_sim, "ratenet": rn, "numpy": npres,
+               "time_ratio_ratenet_over_numpy": rn["seconds"] / npres["seconds"]}
+        rows.append(row)
+        print(f"{phi:5s} N={n:5d}  ratenet {rn['seconds']:7.2f} s  numpy {npres['seconds']:7.2f} s  "
+              f"ratio {row['time_ratio_ratenet_over_numpy']:.3f}  |  tangent {rn['tangent_gflops']:6.1f} GFLOP/s "
+              f"(active {rn['mean_active']:.0f}/{n}), Eigen DGEMM {rn['dgemm_gflops']:6.1f} GFLOP/s, "
+              f"tangent/DGEMM {rn['tangent_vs_dgemm']:.2f}  |  numpy tangent {npres['tangent_gflops']:6.1f}, "
+              f"numpy DGEMM {npres['numpy_dgemm_gflops']:6.1f} GFLOP/s  |  lambda_max {rn['lambda_max']:+.3f} / "
+              f"{npres['lambda_max']:+.3f}, mean {rn['mean_exponent']:.4f} / {npres['mean_exponent']:.4f}",
+              flush=True)
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
+    summary = {"dt": dt, "t_ons": t_ons, "t_warmup": t_warmup, "g": g, "loadavg": load, "cases": rows}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=1)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
