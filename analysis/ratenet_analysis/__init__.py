@@ -24,6 +24,7 @@ from .reader import (
     Schedule,
     Sweep,
     Trajectory,
+    Verification,
     open_file,
 )
 
@@ -40,6 +41,7 @@ __all__ = [
     "Lyapunov",
     "Sweep",
     "Chaos",
+    "Verification",
 ]
 
 __version__ = "0.1.0"

@@ -56,11 +56,14 @@ def summary_text(f: RatenetFile) -> str:
         p = f.permitted()
         pa = p.attrs
         L.append(
-            f"  permitted: {int(p.counts_by_size.sum())} permitted sets, {p.maximal.shape[0]} maximal, "
+            f"  permitted: {p.n_permitted} non-empty permitted sets, {p.maximal.shape[0]} maximal, "
             f"{p.minimal_forbidden.shape[0]} minimal forbidden; criterion {pa.get('criterion', '?')}, "
             f"copositivity {pa.get('copositivity', '?')}, status {pa.get('status', '?')}"
         )
-        L.append("    counts by size: " + " ".join(str(int(c)) for c in p.counts_by_size))
+        L.append("    counts by size (0 .. N): " + " ".join(str(int(c)) for c in p.counts_by_size))
+        if p.verification is not None:
+            v = p.verification
+            L.append(f"    verified by simulation: {v.n_agree} agree, {v.n_disagree} disagree (of {len(v)} sets)")
     if f.has("fixed_points"):
         fp = f.fixed_points()
         L.append(
@@ -75,18 +78,19 @@ def summary_text(f: RatenetFile) -> str:
         top = ", ".join(f"{v:.4g}" for v in ly.exponents[:5])
         L.append(
             f"  lyapunov: k = {ly.k}, lambda = [{top}{', ...' if ly.k > 5 else ''}], D_KY = {ly.kaplan_yorke:.4g}, "
-            f"H = {ly.entropy_rate:.4g}, sum = {_fmt(la.get('sum', float(np.sum(ly.exponents))))}, status {la.get('status', '?')}"
+            f"H = {ly.entropy_rate:.4g}, sum = {ly.sum:.8g} (mean trace {ly.mean_trace:.8g}), status {la.get('status', '?')}"
         )
     if f.has("sweep"):
         sw = f.sweep()
-        L.append(f"  sweep: {len(sw)} points ({int(sw.done.sum())} run) over {', '.join(sw.keys)}; results {', '.join(sorted(sw.results))}")
+        L.append(f"  sweep ({sw.analysis}): {len(sw)} points ({int(sw.done.sum())} run) over {', '.join(sw.keys)}; "
+                 f"results {', '.join(sorted(sw.results))}")
         for k in sw.keys:
             u = sw.unique(k)
             L.append(f"    {k}: {len(u)} values in [{u.min():g}, {u.max():g}]")
     if f.has("chaos"):
         ch = f.chaos()
         L.append(
-            f"  chaos: {len(ch.g)} g values in [{ch.g.min():g}, {ch.g.max():g}], {ch.lambda_max.shape[1]} seeds; "
+            f"  chaos ({ch.key}, N = {ch.n}): {len(ch.g)} values in [{ch.g.min():g}, {ch.g.max():g}], {ch.lambda_max.shape[1]} seeds; "
             f"g_c = {ch.g_c:.4g} +- {ch.g_c_err:.2g} (mean field {ch.g_c_meanfield:.4g}); {int(ch.divergent.sum())} divergent points"
         )
     return "\n".join(L)

@@ -9,7 +9,7 @@ PNG or PDF by the extension.  Figures have a fixed size (``FIGSIZE`` inches at
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import matplotlib
 
@@ -181,9 +181,12 @@ def plot_permitted(p: Permitted, f: Optional[RatenetFile] = None):
     _set_matrix(axes[2], p.minimal_forbidden, "minimal forbidden sets", "set")
     a = p.attrs
     txt = (
-        f"criterion {a.get('criterion', '?')}, {a.get('n_permitted', int(p.counts_by_size.sum()))} permitted, "
+        f"criterion {a.get('criterion', '?')}, {p.n_permitted} non-empty permitted sets, "
         f"copositivity of I-W: {a.get('copositivity', '?')}, I-W positive definite: {a.get('positive_definite', '?')}"
     )
+    if p.verification is not None:
+        v = p.verification
+        txt += f"; verified by simulation: {v.n_agree}/{len(v)} sets agree"
     fig.supxlabel(txt, fontsize=9)
     _suptitle(fig, f, f"Permitted and forbidden sets (N = {n})")
     return fig
@@ -263,13 +266,19 @@ def plot_lyapunov(ly: Lyapunov, f: Optional[RatenetFile] = None, n_traces: int =
     ax1.set_title("spectrum (band: $\\pm 2$ s.e.)")
     ax1.legend(loc="best")
     if len(ly.trace_t):
+        # trace/t is the absolute time; the estimates accumulate from t_warmup + t_ons_warmup on.
+        ta = ly.trace_t - ly.t_accumulate_start
+        # The running estimates are in the order of the tangent vectors (not sorted):
+        # match each final exponent with its column by the last row.
+        last = ly.trace_exponents[-1]
+        cols = np.argsort(last)[::-1] if np.all(np.isfinite(last)) else np.arange(ly.k)
         pick = np.unique(np.r_[np.arange(min(n_traces - 1, ly.k)), ly.k - 1])
         colors = cm(np.linspace(0, 0.9, len(pick)))
         for c, j in zip(colors, pick):
-            ax2.plot(ly.trace_t, ly.trace_exponents[:, j], color=c, lw=1.3, label=f"$\\lambda_{{{j + 1}}}$")
+            ax2.plot(ta, ly.trace_exponents[:, cols[j]], color=c, lw=1.3, label=f"$\\lambda_{{{j + 1}}}$")
             ax2.axhspan(ly.exponents[j] - 2 * err[j], ly.exponents[j] + 2 * err[j], color=c, alpha=0.2, lw=0)
         ax2.legend(loc="best", ncols=2)
-        ax2.set_xscale("log" if ly.trace_t[0] > 0 and ly.trace_t[-1] / ly.trace_t[0] > 50 else "linear")
+        ax2.set_xscale("log" if ta[0] > 0 and ta[-1] / ta[0] > 50 else "linear")
     else:
         ax2.text(0.5, 0.5, "no convergence trace", ha="center", va="center", transform=ax2.transAxes)
     ax2.set_xlabel("accumulation time (units of $\\tau$)")
@@ -278,7 +287,7 @@ def plot_lyapunov(ly: Lyapunov, f: Optional[RatenetFile] = None, n_traces: int =
     a = ly.attrs
     fig.supxlabel(
         f"dynamics {a.get('dynamics', '?')}, dt = {a.get('dt', '?')}, t_ons = {a.get('t_ons', '?')}, "
-        f"t_sim = {a.get('t_sim', '?')}, sum = {a.get('sum', np.nan):.4g}, status {a.get('status', '?')}",
+        f"t_sim = {a.get('t_sim', '?')}, sum = {ly.sum:.6g} (mean trace {ly.mean_trace:.6g}), status {a.get('status', '?')}",
         fontsize=9,
     )
     _suptitle(fig, f, "Lyapunov spectrum")
@@ -357,13 +366,13 @@ def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[s
             ax.axvspan(ch.g_c - ch.g_c_err, ch.g_c + ch.g_c_err, color=cm(0.15), alpha=0.12, lw=0)
     if np.isfinite(ch.g_c_meanfield):
         ax.axvline(ch.g_c_meanfield, color=cm(0.75), ls="--", lw=1.5, label=f"$g_c$ (mean field) = {ch.g_c_meanfield:.3g}")
-    ax.set_xlabel("coupling gain g")
+    ax.set_xlabel("coupling gain g" if ch.key == "model.g" else ch.key)
     ax.set_ylabel("largest Lyapunov exponent $\\lambda_{max}$ (1/$\\tau$)")
     ax.legend(loc="upper left")
     if published:
         ax.text(0.99, 0.02, published, transform=ax.transAxes, ha="right", va="bottom", fontsize=9,
                 bbox=dict(boxstyle="round", fc="white", ec="0.6"))
-    _suptitle(fig, f, "Transition to chaos")
+    _suptitle(fig, f, "Transition to chaos" + (f" (N = {ch.n})" if ch.n else ""))
     return fig
 
 

@@ -238,14 +238,52 @@ class Trajectory:
 
 
 @dataclass
-class Permitted:
-    """The /permitted group.  Set matrices are bool, one row per set."""
+class Verification:
+    """/permitted/verification (``ratenet permitted --verify``): sets checked by simulation."""
 
-    sets: np.ndarray  # P x N
+    sets: np.ndarray  # V x N bool
+    permitted: np.ndarray  # V bool: the prediction (permitted / forbidden)
+    agrees: np.ndarray  # V bool: the simulation behaved as predicted
+    max_error: np.ndarray  # V
+    growth_rate: np.ndarray  # V
+    attrs: Dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.agrees)
+
+    @property
+    def n_agree(self) -> int:
+        return int(self.attrs.get("n_agree", int(self.agrees.sum())))
+
+    @property
+    def n_disagree(self) -> int:
+        return int(self.attrs.get("n_disagree", int((~self.agrees).sum())))
+
+    @property
+    def all_agree(self) -> bool:
+        return len(self) > 0 and self.n_disagree == 0 and bool(self.agrees.all())
+
+
+@dataclass
+class Permitted:
+    """The /permitted group.  Set matrices are bool, one row per set.
+
+    ``sets`` holds the non-empty permitted sets (by size, then lexicographically);
+    ``counts_by_size[0]`` is 1 for the empty set, so ``counts_by_size.sum()`` is
+    ``n_permitted + 1``.
+    """
+
+    sets: np.ndarray  # P x N (non-empty sets)
     maximal: np.ndarray  # M x N
     minimal_forbidden: np.ndarray  # F x N
     counts_by_size: np.ndarray  # N+1
     attrs: Dict[str, Any]
+    verification: Optional[Verification] = None
+
+    @property
+    def n_permitted(self) -> int:
+        """Number of non-empty permitted sets."""
+        return int(self.attrs.get("n_permitted", int(self.counts_by_size[1:].sum())))
 
     @staticmethod
     def members(rows: np.ndarray) -> List[List[int]]:
@@ -273,9 +311,16 @@ class FixedPoints:
     n_unstable: np.ndarray  # F
     index: np.ndarray  # F
     attrs: Dict[str, Any]
+    classes: List[str] = field(default_factory=list)  # F: "stable" / "unstable" / "marginal"
+    residual: Optional[np.ndarray] = None  # F
 
     def __len__(self) -> int:
         return len(self.stable)
+
+    @property
+    def parity(self) -> int:
+        """Sum of the indices sgn det(I - W_SS) (+1 for a CTLN)."""
+        return int(self.attrs.get("parity", int(self.index.sum())))
 
     @property
     def sizes(self) -> np.ndarray:
@@ -296,6 +341,25 @@ class Lyapunov:
     @property
     def k(self) -> int:
         return len(self.exponents)
+
+    @property
+    def sum(self) -> float:
+        """Sum of the exponents (attribute ``sum``; equals ``mean_trace`` for a full spectrum)."""
+        v = self.attrs.get("sum")
+        return float(v) if v is not None else float(np.sum(self.exponents))
+
+    @property
+    def mean_trace(self) -> float:
+        """Time average of the Jacobian's trace along the trajectory (-N for a zero-diagonal current-form network)."""
+        return float(self.attrs.get("mean_trace", np.nan))
+
+    @property
+    def t_accumulate_start(self) -> float:
+        """Time at which the exponents start to be accumulated (t_warmup + t_ons_warmup)."""
+        a = self.attrs
+        if "t_final" in a and "t_accumulated" in a:
+            return float(a["t_final"]) - float(a["t_accumulated"])
+        return float(a.get("t_warmup", 0.0)) + float(a.get("t_ons_warmup", 0.0))
 
     @property
     def kaplan_yorke(self) -> float:
@@ -337,6 +401,15 @@ class Sweep:
 
     def __len__(self) -> int:
         return self.params.shape[0]
+
+    @property
+    def analysis(self) -> str:
+        return str(self.attrs.get("analysis", ""))
+
+    @property
+    def swept_keys(self) -> List[str]:
+        """The swept config keys, without the ``seed_index`` column."""
+        return [k for k in self.keys if k != "seed_index"]
 
     def column(self, name: str) -> np.ndarray:
         """A swept parameter (by key, or by its last dotted component) or a result."""
@@ -394,6 +467,19 @@ class Chaos:
     meanfield_g: np.ndarray  # M
     meanfield_lambda: np.ndarray  # M
     attrs: Dict[str, Any]
+    n_finite: Optional[np.ndarray] = None  # G: seeds with a finite exponent
+    n_divergent: Optional[np.ndarray] = None  # G: seeds that diverged
+    meanfield_status: List[str] = field(default_factory=list)  # M: "stable" / "chaotic" / "failed"
+    n: Optional[int] = None  # network size (from the config: a chaos file has no /network group)
+
+    @property
+    def key(self) -> str:
+        """The swept config key (``model.g`` unless [chaos] key says otherwise)."""
+        return str(self.attrs.get("key", "model.g"))
+
+    @property
+    def g_c_found(self) -> bool:
+        return bool(self.attrs.get("g_c_found", np.isfinite(self.g_c)))
 
     @property
     def g_c(self) -> float:
@@ -618,7 +704,23 @@ class RatenetFile:
         s = sets("sets")
         if counts is None:
             counts = np.bincount(s.sum(axis=1), minlength=s.shape[1] + 1)
-        return Permitted(s, sets("maximal"), sets("minimal_forbidden"), np.asarray(counts, np.int64), a)
+            counts[0] = 1
+        ver = None
+        if "verification" in g:
+            vg = g["verification"]
+            vs = self._read(vg, "sets")
+            nn = n if n else np.asarray(vs).shape[-1]
+            vs = np.asarray(vs).astype(bool).reshape(-1, nn)
+            V = vs.shape[0]
+            ver = Verification(
+                sets=vs,
+                permitted=np.asarray(self._read(vg, "permitted")).astype(bool).reshape(V),
+                agrees=np.asarray(self._read(vg, "agrees")).astype(bool).reshape(V),
+                max_error=np.asarray(self._read(vg, "max_error", np.full(V, np.nan)), float).reshape(V),
+                growth_rate=np.asarray(self._read(vg, "growth_rate", np.full(V, np.nan)), float).reshape(V),
+                attrs=_attrs(vg),
+            )
+        return Permitted(s, sets("maximal"), sets("minimal_forbidden"), np.asarray(counts, np.int64), a, ver)
 
     def fixed_points(self) -> FixedPoints:
         g = self._group("fixed_points")
@@ -634,7 +736,9 @@ class RatenetFile:
         nu = self._read(g, "n_unstable", None)
         nu = (er > 0).sum(axis=1) if nu is None else np.asarray(nu, np.int64)
         idx = np.asarray(self._read(g, "index", np.zeros(len(stable))), np.int64)
-        return FixedPoints(sup, x, er + 1j * ei, stable, nu, idx, a)
+        cls = _strings(g["class"]) if "class" in g else ["stable" if s_ else "unstable" for s_ in stable]
+        res = self._read(g, "residual", None)
+        return FixedPoints(sup, x, er + 1j * ei, stable, nu, idx, a, cls, None if res is None else np.asarray(res, float))
 
     def lyapunov(self) -> Lyapunov:
         g = self._group("lyapunov")
@@ -650,7 +754,8 @@ class RatenetFile:
             te = te.reshape(len(tt), -1) if te.size else np.zeros((len(tt), len(ex)))
             m = min(len(tt), te.shape[0])
             tt, te = tt[:m], te[:m]
-        return Lyapunov(ex, err, tt, te, a, n=self._n_hint() or None)
+        n = int(a["n"]) if "n" in a else (self._n_hint() or None)
+        return Lyapunov(ex, err, tt, te, a, n=n)
 
     def sweep(self) -> Sweep:
         g = self._group("sweep")
@@ -689,11 +794,25 @@ class RatenetFile:
         sem = np.asarray(self._read(g, "lambda_sem", sem_default), float)
         mg = np.zeros(0)
         ml = np.zeros(0)
+        mst: List[str] = []
         if "meanfield" in g:
             mfg = g["meanfield"]
             mg = np.asarray(self._read(mfg, "g", mg), float)
             ml = np.asarray(self._read(mfg, "lambda_max", ml), float)
-        return Chaos(gv, lm, dv, mean, sem, mg, ml, a)
+            if "status" in mfg:
+                mst = _strings(mfg["status"])
+        nf = self._read(g, "n_finite", None)
+        nd = self._read(g, "n_divergent", None)
+        n = self._n_hint() or None
+        if n is None:
+            try:
+                n = int(self.config.get("model", {}).get("n")) or None
+            except (TypeError, ValueError):
+                n = None
+        return Chaos(gv, lm, dv, mean, sem, mg, ml, a,
+                     n_finite=None if nf is None else np.asarray(nf, np.int64),
+                     n_divergent=None if nd is None else np.asarray(nd, np.int64),
+                     meanfield_status=mst, n=n)
 
     def _n_hint(self) -> int:
         try:

@@ -1,12 +1,13 @@
 """Fixtures: every file is written by the real ratenet binary during the run.
 
-The binary is $RATENET, else ./build/ratenet (relative to the working directory,
-then to the repository root).  No file is faked except the deliberately foreign
-and truncated ones in test_errors.py.
+The binary is $RATENET (an error when it does not exist), else ./build/ratenet
+(relative to the working directory, then to the repository root); the tests are
+skipped only when neither is there.  No ratenet file is faked except the
+deliberately foreign and truncated ones in test_errors.py (and a stand-in binary
+that lacks subcommands, for the error message of test_reproduce.py).
 """
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,9 @@ from ratenet_analysis import binary  # noqa: E402
 def _find_binary():
     env = os.environ.get("RATENET")
     if env:
-        return os.path.abspath(env) if os.path.isfile(env) else None
+        if not (os.path.isfile(env) and os.access(env, os.X_OK)):
+            pytest.fail(f"RATENET={env} is not an executable file", pytrace=False)
+        return os.path.abspath(env)
     for c in (Path.cwd() / "build" / "ratenet", REPO / "build" / "ratenet"):
         if c.is_file() and os.access(c, os.X_OK):
             return str(c)
@@ -46,7 +49,8 @@ def has_sub(exe, name):
 
 
 def run_ok(exe, *args, cwd=None):
-    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    env = binary.child_env(1)  # one OpenMP thread: see binary.child_env
+    p = subprocess.run([exe, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env)
     assert p.returncode == 0, f"ratenet {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stderr}"
     return p
 

@@ -1,14 +1,19 @@
 """Hahnloser & Seung, NIPS 13 (2001): permitted and forbidden sets in symmetric
 threshold-linear networks, checked by simulation.
 
-``ratenet permitted`` classifies every subset of a symmetric ring network
-(local excitation, global inhibition: model ``ring``).  Each maximal permitted
-set and each minimal forbidden set is then tested by simulation: an input b is
-built that makes the set S the support of a fixed point x* (x*_S = 1, the other
-neurons 0.5 below threshold) and the network is started next to x*.  A permitted
-set must hold (stable steady state with active set S), a forbidden one must be
-left.  The file's classification is also compared with an independent numpy
-eigenvalue check of every subset (small N).
+``ratenet permitted --verify configs/reproduce_hahnloser_seung2001.toml``
+classifies every subset S of a symmetric ring network (local excitation, global
+inhibition: model ``ring``) by the criterion of the paper, (I - W)_SS positive
+definite, and checks a sample of permitted and forbidden sets by simulation
+(/permitted/verification).  The reproduction then
+
+* counts the permitted sets independently: numpy ``eigvalsh`` of (I - W)_SS for
+  every subset of the W read from the file (batched by subset size), and checks
+  the down-closure (every subset of a permitted set is permitted);
+* simulates, with ``ratenet simulate`` on the same W, a fixed point x* (x*_S = 1,
+  the other neurons 0.5 below threshold) of every maximal permitted and every
+  minimal forbidden set, started next to x*: a permitted set must hold, a
+  forbidden one must be left.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from ..reader import open_file
 from . import config_path, prepare_outdir
 
 NAME = "hahnloser_seung2001"
+FIGSIZE = (13.0, 8.5)
 PUBLISHED = (
     "Published (Hahnloser & Seung, NIPS 13, 2001;\n"
     "Hahnloser, Seung & Slotine 2003): for symmetric W\n"
@@ -35,20 +41,49 @@ PUBLISHED = (
     "contiguous arcs up to a maximal width."
 )
 
-SMALL = dict(sets=["model.n=10", "model.j0=-2.0", "model.j1=6.0"], max_tests=40, t_end=80.0)
-FULL = dict(sets=["model.n=16", "model.j0=-2.0", "model.j1=8.0"], max_tests=400, t_end=200.0)
+SMALL = dict(sets=[], max_tests=40, t_end=80.0)  # the config file: ring n = 10, j0 = -2, j1 = 6
+# n = 14 (same j0, j1): every subset has |lambda_min((I - W)_SS)| >= 0.017, so every
+# simulation settles within a few hundred time units.  (n = 16 has permitted sets with
+# lambda_min = 9e-5, n = 12 and 15 exactly singular ones: see analysis/README.md.)
+FULL = dict(sets=["model.n=14", "permitted.verify_permitted=100", "permitted.verify_forbidden=100"],
+            max_tests=400, t_end=200.0)
+MAX_BRUTE_FORCE_N = 20
 
 
-def numpy_permitted(W: np.ndarray) -> np.ndarray:
-    """Bool vector over bitmasks 1..2^N-1: (I - W)_SS positive definite (N <= 16)."""
+def numpy_permitted(W: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """Bool vector over the bitmasks 0 .. 2^N - 1: (I - W)_SS positive definite
+    (smallest eigenvalue of the symmetric part > tol; the empty set counts as permitted).
+
+    Independent of ratenet: numpy.linalg.eigvalsh on every principal submatrix,
+    batched by subset size (N <= 20)."""
+    from itertools import combinations
+
     N = W.shape[0]
+    if N > MAX_BRUTE_FORCE_N:
+        raise ValueError(f"brute force over 2^{N} subsets is too large (N <= {MAX_BRUTE_FORCE_N})")
     A = np.eye(N) - W
+    A = 0.5 * (A + A.T)
     ok = np.zeros(2**N, bool)
     ok[0] = True
-    for m in range(1, 2**N):
-        S = [i for i in range(N) if m >> i & 1]
-        ok[m] = np.linalg.eigvalsh(A[np.ix_(S, S)]).min() > 1e-10
+    weights = 1 << np.arange(N)
+    for k in range(1, N + 1):
+        subsets = np.array(list(combinations(range(N), k)), dtype=np.intp)  # C(N, k) x k
+        for chunk in np.array_split(subsets, max(1, len(subsets) // 20000)):
+            sub = A[chunk[:, :, None], chunk[:, None, :]]  # C x k x k
+            lam_min = np.linalg.eigvalsh(sub)[:, 0]
+            ok[weights[chunk].sum(axis=1)] = lam_min > tol
     return ok
+
+
+def down_closed(ok: np.ndarray, N: int) -> bool:
+    """Every subset of a permitted set is permitted (it suffices to drop one element)."""
+    masks = np.flatnonzero(ok)
+    for i in range(N):
+        bit = 1 << i
+        sub = masks[(masks & bit) != 0] ^ bit
+        if not ok[sub].all():
+            return False
+    return True
 
 
 def _mask(row: np.ndarray) -> int:
@@ -58,13 +93,17 @@ def _mask(row: np.ndarray) -> int:
 def check_by_simulation(exe: str, W: np.ndarray, S: np.ndarray, workdir: str, tag: str, t_end: float, rng) -> Dict:
     """Simulate next to the fixed point with support S; report whether it held."""
     N = W.shape[0]
+    # Relaxation towards (permitted) or growth away from (forbidden) x* goes like
+    # exp(-lambda_min t), lambda_min the smallest eigenvalue of (I - W)_SS: run for
+    # at least 15 / |lambda_min| (nearly singular sets are slow either way).
+    lam = float(np.linalg.eigvalsh((np.eye(N) - W)[np.ix_(S, S)]).min()) if S.any() else 1.0
+    t_end = float(min(max(t_end, 15.0 / max(abs(lam), 1e-12)), 1e6))
     x_star = np.where(S, 1.0, 0.0)
     b = x_star - W @ x_star  # (I - W) x* on S
     b[~S] = -(W @ x_star)[~S] - 0.5  # inactive neurons 0.5 below threshold
     x0 = x_star + 1e-3 * rng.standard_normal(N)
     wpath = os.path.join(workdir, "W.npy")
-    if not os.path.exists(wpath):
-        np.save(wpath, W)
+    np.save(wpath, W)  # (re)written every time: the directory may hold an older run's W
     cfg = os.path.join(workdir, f"{tag}.toml")
     fmt = lambda v: "[" + ", ".join(f"{x:.17g}" for x in v) + "]"  # noqa: E731
     with open(cfg, "w") as fh:
@@ -89,48 +128,66 @@ def check_by_simulation(exe: str, W: np.ndarray, S: np.ndarray, workdir: str, ta
     return dict(held=held, distance=dist, final_active=active, status=status)
 
 
-def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str] = None) -> Dict:
+def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str] = None,
+        simulate: bool = True, sets: Optional[List[str]] = None) -> Dict:
     exe = binary.find_ratenet(ratenet)
     binary.require_subcommand(exe, "permitted", "reproduce hahnloser_seung2001")
     out = prepare_outdir(os.path.join(outdir, NAME))
     size = FULL if full else SMALL
     h5 = os.path.join(out, "permitted.h5")
-    binary.run_analysis(exe, "permitted", str(config_path(NAME)), h5, size["sets"])
+    # `ratenet permitted --verify` exits 1 when a verification disagrees, after writing the file:
+    # read the file and report the disagreement as a key number.
+    p_run = binary.run_analysis(exe, "permitted", str(config_path(NAME)), h5,
+                                size["sets"] if sets is None else sets, extra=["--verify"], check=False)
+    if p_run.returncode not in (0, 1) or not os.path.exists(h5):
+        raise binary.RatenetBinaryError(f"ratenet permitted failed (exit {p_run.returncode}):\n{p_run.stderr.strip()}")
     with open_file(h5) as f:
         net = f.network()
         p = f.permitted()
     W = net.W
     N = W.shape[0]
     sym = float(np.max(np.abs(W - W.T)))
-    # Independent check of the classification.
-    agree_numpy = None
-    if N <= 16:
-        ok = numpy_permitted(W)
-        file_masks = {_mask(r) for r in p.sets} | {0}
-        mine = {m for m in range(2**N) if ok[m]}
-        agree_numpy = file_masks == mine
-    rng = np.random.default_rng(7)
-    work = os.path.join(out, "sims")
-    os.makedirs(work, exist_ok=True)
+    # Independent count over every subset of the same W.
+    ok = numpy_permitted(W)
+    brute_masks = set(np.flatnonzero(ok).tolist()) - {0}
+    file_masks = {_mask(r) for r in p.sets}
+    brute_by_size = np.bincount([bin(m).count("1") for m in brute_masks], minlength=N + 1)
+    brute_by_size[0] = 1
+    ver = p.verification
     tests: List[Dict] = []
-    maxi = p.maximal[: size["max_tests"]]
-    forb = p.minimal_forbidden[: size["max_tests"]]
-    for i, S in enumerate(maxi):
-        r = check_by_simulation(exe, W, S, work, f"permitted_{i}", size["t_end"], rng)
-        tests.append(dict(kind="permitted", set=S, **r, correct=r["held"]))
-    for i, S in enumerate(forb):
-        r = check_by_simulation(exe, W, S, work, f"forbidden_{i}", size["t_end"], rng)
-        tests.append(dict(kind="forbidden", set=S, **r, correct=not r["held"]))
+    if simulate:
+        rng = np.random.default_rng(7)
+        work = os.path.join(out, "sims")
+        os.makedirs(work, exist_ok=True)
+        for i, S in enumerate(p.maximal[: size["max_tests"]]):
+            r = check_by_simulation(exe, W, S, work, f"permitted_{i}", size["t_end"], rng)
+            tests.append(dict(kind="permitted", set=S, **r, correct=r["held"]))
+        for i, S in enumerate(p.minimal_forbidden[: size["max_tests"]]):
+            r = check_by_simulation(exe, W, S, work, f"forbidden_{i}", size["t_end"], rng)
+            tests.append(dict(kind="forbidden", set=S, **r, correct=not r["held"]))
     n_ok = sum(t["correct"] for t in tests)
     key = {
         "N": N,
+        "model": f"{net.model} ({', '.join(f'{k} = {v}' for k, v in net.model_params.items() if k != 'n')})",
         "asymmetry_max_abs": sym,
-        "n_permitted": int(p.counts_by_size.sum()),
+        "criterion": p.attrs.get("criterion", "?"),
+        "n_permitted": p.n_permitted,
+        "n_permitted_numpy": len(brute_masks),
+        "counts_by_size": [int(c) for c in p.counts_by_size],
+        "counts_by_size_numpy": [int(c) for c in brute_by_size],
+        "classification_matches_numpy": file_masks == brute_masks,
+        "down_closed_numpy": down_closed(ok, N),
+        "down_closed_file": bool(p.attrs.get("down_closed", False)),
+        "n_borderline": int(p.attrs.get("n_borderline", 0)),
         "n_maximal": int(p.maximal.shape[0]),
         "n_minimal_forbidden": int(p.minimal_forbidden.shape[0]),
         "max_permitted_size": int(np.max(np.flatnonzero(p.counts_by_size))),
-        "classification_matches_numpy": agree_numpy,
-        "simulation_agreement": n_ok / max(1, len(tests)),
+        "maximal_are_contiguous_arcs": all(_is_arc(r) for r in p.maximal),
+        "verified_sets": len(ver) if ver is not None else 0,
+        "verified_agree": ver.n_agree if ver is not None else 0,
+        "verified_disagree": ver.n_disagree if ver is not None else 0,
+        "verification_all_agree": bool(ver is not None and ver.all_agree),
+        "simulation_agreement": n_ok / len(tests) if tests else float("nan"),
         "simulations": len(tests),
         "copositivity": p.attrs.get("copositivity", "?"),
     }
@@ -138,12 +195,22 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     return dict(key_numbers=key, figures=figs, files=[h5], tests=tests)
 
 
+def _is_arc(row: np.ndarray) -> bool:
+    """The members form one contiguous arc of the ring (indices mod N)."""
+    r = np.asarray(row, bool)
+    k = int(r.sum())
+    if k == 0 or k == len(r):
+        return True
+    # exactly one 0 -> 1 transition going around the ring
+    return int(np.sum(~r & np.roll(r, -1))) == 1
+
+
 def draw(p, net, tests, key, out) -> List[str]:
     import matplotlib.pyplot as plt
 
     from .. import plots
 
-    fig = plt.figure(figsize=(13, 8.5), dpi=plots.DPI, layout="constrained")
+    fig = plt.figure(figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
     gs = fig.add_gridspec(2, 3)
     ax_c, ax_m, ax_f = (fig.add_subplot(gs[0, i]) for i in range(3))
     ax_s = fig.add_subplot(gs[1, :2])
@@ -176,9 +243,12 @@ def draw(p, net, tests, key, out) -> List[str]:
     ax_s.legend(fontsize=9)
     ax_t.axis("off")
     txt = PUBLISHED + "\n\nThis run: " + (
-        f"ring N = {key['N']}, {key['n_permitted']} permitted sets,\n{key['n_maximal']} maximal, largest size "
-        f"{key['max_permitted_size']};\nclassification = numpy eigenvalue check: {key['classification_matches_numpy']};\n"
-        f"simulations agreeing: {key['simulation_agreement']:.0%} of {key['simulations']};\ncopositivity of I - W: {key['copositivity']}"
+        f"ring N = {key['N']}, {key['n_permitted']} non-empty permitted\nsets ({key['n_permitted_numpy']} by numpy eigvalsh), "
+        f"{key['n_maximal']} maximal\n(contiguous arcs: {key['maximal_are_contiguous_arcs']}), largest size "
+        f"{key['max_permitted_size']};\nclassification = numpy check: {key['classification_matches_numpy']};\n"
+        f"ratenet --verify: {key['verified_agree']}/{key['verified_sets']} sets agree;\n"
+        f"own simulations agreeing: {key['simulation_agreement']:.0%} of {key['simulations']};\n"
+        f"copositivity of I - W: {key['copositivity']}"
     )
     ax_t.text(0, 1, txt.replace(";", ";"), va="top", fontsize=8.5, transform=ax_t.transAxes, wrap=False)
     fig.suptitle("Hahnloser & Seung 2001: permitted and forbidden sets of a symmetric network (ratenet)")
