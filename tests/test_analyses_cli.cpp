@@ -142,8 +142,8 @@ TEST(LyapunovCli, SumOfExponentsIsMinusN) {
 TEST(LyapunovCli, KilledRunResumesToTheSameBits) {
     TempDir d;
     write_text(d / "t.toml", tanh_net);
-    ASSERT_EQ(run_ratenet("lyapunov t.toml -o full.h5 -q --set lyapunov.t_sim=400", d.path()).code, 0);
-    const pid_t pid = spawn_ratenet({"lyapunov", "t.toml", "-o", "cut.h5", "-q", "--set", "lyapunov.t_sim=400",
+    ASSERT_EQ(run_ratenet("lyapunov t.toml -o full.h5 -q --set lyapunov.t_sim=1500", d.path()).code, 0);
+    const pid_t pid = spawn_ratenet({"lyapunov", "t.toml", "-o", "cut.h5", "-q", "--set", "lyapunov.t_sim=1500",
                                      "--checkpoint-every", "0.05"},
                                     d.path().string());
     // Wait for a first checkpoint, then kill without warning.
@@ -153,7 +153,7 @@ TEST(LyapunovCli, KilledRunResumesToTheSameBits) {
     wait_child(pid);
     if (fs::exists(d / "cut.h5")) GTEST_SKIP() << "the run finished before it could be killed";
     ASSERT_TRUE(fs::exists(d / "cut.h5.part"));
-    const auto r = run_ratenet("lyapunov t.toml -o cut.h5 -q --set lyapunov.t_sim=400 --resume", d.path());
+    const auto r = run_ratenet("lyapunov t.toml -o cut.h5 -q --set lyapunov.t_sim=1500 --resume", d.path());
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(doubles(d / "full.h5", "lyapunov/exponents"), doubles(d / "cut.h5", "lyapunov/exponents"));
     EXPECT_FALSE(fs::exists(d / "cut.h5.part"));
@@ -275,4 +275,23 @@ TEST(ChaosCli, DivergentReluPointsAreReportedAsDivergent) {
     int diverged = 0;
     for (const auto& s : st) diverged += s == "diverged";
     EXPECT_EQ(diverged, 2);
+}
+
+TEST(SweepCli, FixedPointsOverCtlnParameters) {
+    TempDir d;
+    write_text(d / "c.toml", ctln3 + R"(
+[sweep]
+analysis = "fixed_points"
+[sweep.params]
+"model.delta" = [0.5, 1.0]
+)");
+    // The quoted key holds a dot: it names one key of sweep.params.
+    const auto r = run_ratenet("sweep c.toml -o s.h5 -q --set 'sweep.params.\"model.eps\"=[0.1, 0.25]'", d.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    h5::File f(d / "s.h5", h5::File::Mode::read_only);
+    EXPECT_EQ(f.read_strings("sweep/keys"), (std::vector<std::string>{"model.delta", "model.eps", "seed_index"}));
+    // The 3-cycle keeps its single unstable fixed point for every legal (eps, delta).
+    EXPECT_EQ(f.read_doubles("sweep/results/count"), std::vector<double>(4, 1.0));
+    EXPECT_EQ(f.read_doubles("sweep/results/n_unstable"), std::vector<double>(4, 1.0));
+    EXPECT_EQ(f.read_doubles("sweep/results/index_sum"), std::vector<double>(4, 1.0));
 }

@@ -245,6 +245,7 @@ struct SetCheck {
     double growth_rate = 0.0;       // max Re eig(-I + W_SS): < 0 permitted (decay rate), > 0 forbidden
     double t_end = 0.0;             // horizon used: max(t_end, 40 / |growth_rate|), at most 100 t_end
     bool agrees = false;            // permitted: every run reached x*; forbidden: none did
+    bool inconclusive = false;      // the slowest mode is too slow for the horizon: not simulated
     std::string note;               // integrator trouble, if any
 };
 
@@ -252,6 +253,7 @@ struct SimulationCheckResult {
     std::vector<SetCheck> sets;
     std::size_t n_agree = 0;
     std::size_t n_disagree = 0;
+    std::size_t n_inconclusive = 0;  // sets whose slowest mode needs more than 100 t_end
     bool all_agree() const noexcept { return n_disagree == 0; }
 };
 

@@ -10,6 +10,7 @@
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "permitted_support.hpp"
 #include "ratenet/errors.hpp"
@@ -122,7 +123,19 @@ SimulationCheckResult verify_permitted_by_simulation(const Eigen::MatrixXd& W, c
                     J(r, c) = W(m[static_cast<std::size_t>(r)], m[static_cast<std::size_t>(c)]) - (r == c ? 1.0 : 0.0);
             check.growth_rate = k ? Eigen::EigenSolver<Eigen::MatrixXd>(J, false).eigenvalues().real().maxCoeff() : -1.0;
             const double rate = std::abs(check.growth_rate);
-            io.t_end = std::min(100.0 * opt.t_end, std::max(opt.t_end, rate > 0 ? 40.0 / rate : opt.t_end));
+            const double needed = rate > 0 ? 40.0 / rate : std::numeric_limits<double>::infinity();
+            if (needed > 100.0 * opt.t_end) {
+                // A mode this slow cannot settle within the horizon: neither outcome
+                // of a simulation would say anything about the prediction.
+                check.inconclusive = true;
+                check.t_end = needed;
+                check.note = "inconclusive: the slowest mode (rate " + format_value(check.growth_rate) +
+                             ") needs about " + format_value(needed) + " time units, more than 100 t_end";
+                ++out.n_inconclusive;
+                out.sets.push_back(std::move(check));
+                continue;
+            }
+            io.t_end = std::max(opt.t_end, needed);
             io.dt_out = std::min(1.0, io.t_end);
             check.t_end = io.t_end;
         }

@@ -58,7 +58,9 @@ int run_permitted(const TlnCliOptions& o) {
        << r.minimal_forbidden.size() << "): " << list_sets(r.minimal_forbidden, 12) << "\n  I - W "
        << (c.positive_definite ? "positive definite: one globally stable steady state for every input"
                                : std::string("copositivity: ") + std::string(to_string(c.status)) + " (" + c.method + ")");
-    if (v) ss << "\n  verified by simulation: " << v->n_agree << " agree, " << v->n_disagree << " disagree";
+    if (v)
+        ss << "\n  verified by simulation: " << v->n_agree << " agree, " << v->n_disagree << " disagree"
+           << (v->n_inconclusive ? ", " + std::to_string(v->n_inconclusive) + " inconclusive (modes too slow to settle)" : "");
     ss << "\nwrote " << out.final_path();
     say(o.common, ss.str());
     return v && !v->all_agree() ? exit_runtime : exit_ok;

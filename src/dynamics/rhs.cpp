@@ -74,7 +74,9 @@ void rhs_ensemble(const Network& net, const Eigen::VectorXd& b, const Eigen::Mat
         F -= X;
         F.colwise() += b;
     }
-    F = net.tau.cwiseInverse().asDiagonal() * F;
+    // In place, and by division as in rhs_with_input: an ensemble member follows
+    // the same arithmetic as a single run.
+    if (!(net.tau.array() == 1.0).all()) F.array().colwise() /= net.tau.array();
 }
 
 void jacobian(const Network& net, double t, const Eigen::VectorXd& x, Eigen::MatrixXd& J, Workspace& ws) {

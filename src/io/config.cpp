@@ -36,12 +36,16 @@ std::string hint(const std::string& word, const std::vector<std::string>& candid
     return c.empty() ? "" : " (did you mean \"" + c + "\"?)";
 }
 
-// Splits "a.b.c" into components.
+// Splits "a.b.c" into components; a double-quoted component may hold dots
+// (sweep.params."model.g").
 std::vector<std::string> split_key(const std::string& dotted) {
     std::vector<std::string> parts;
     std::string cur;
+    bool quoted = false;
     for (char ch : dotted) {
-        if (ch == '.') {
+        if (ch == '"') {
+            quoted = !quoted;
+        } else if (ch == '.' && !quoted) {
             parts.push_back(cur);
             cur.clear();
         } else {

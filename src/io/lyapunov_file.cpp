@@ -39,6 +39,7 @@ LyapunovOptions read_lyapunov(const Config& cfg, const Network& net, const Seeds
     o.volume_check = s.boolean("volume_check", o.volume_check);
     o.use_active_rows = s.boolean("active_rows", o.use_active_rows);
     o.init_sd = s.number("init_sd", o.init_sd);
+    o.threads = static_cast<int>(s.integer("threads", o.threads));
     o.seed_initial = seeds.initial;
     o.seed_tangent = seeds.tangent;
     if (cfg.has("initial")) o.x0 = read_initial(cfg, net, seeds);

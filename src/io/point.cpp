@@ -6,6 +6,7 @@
 
 #include "io/job.hpp"
 #include "io/lyapunov_file.hpp"
+#include "io/tln_file.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/rng.hpp"
@@ -128,6 +129,22 @@ PointResult lyapunov_point(const Config& cfg, const std::atomic<bool>* stop) {
     return res;
 }
 
+PointResult fixed_points_point(const Config& cfg) {
+    const Seeds seeds = read_seeds(cfg);
+    const Network net = read_network(cfg, seeds);
+    const TlnProblem p = tln_problem(cfg, net, "fixed_points");
+    const FixedPointOptions opt = read_fixed_points(cfg, net);
+    const FixedPointResult r = fixed_points(p.W, p.b, opt);
+    PointResult res;
+    res.status = r.status == EnumerationStatus::completed ? "completed" : "truncated";
+    res.values = {{"count", {static_cast<double>(r.fixed_points.size())}},
+                  {"n_stable", {static_cast<double>(r.n_stable)}},
+                  {"n_unstable", {static_cast<double>(r.n_unstable)}},
+                  {"n_marginal", {static_cast<double>(r.n_marginal)}},
+                  {"index_sum", {static_cast<double>(r.index_sum)}}};
+    return res;
+}
+
 }  // namespace
 
 PointResult run_point(const Config& cfg, const std::string& analysis, std::int64_t ensemble,
@@ -139,6 +156,8 @@ PointResult run_point(const Config& cfg, const std::string& analysis, std::int64
             res = simulate_point(cfg, ensemble, stop);
         else if (analysis == "lyapunov")
             res = lyapunov_point(cfg, stop);
+        else if (analysis == "fixed_points")
+            res = fixed_points_point(cfg);
         else
             throw invalid_parameter("sweep.analysis", "\"" + analysis + "\"", "is not available in this build");
     } catch (const std::exception& e) {
@@ -157,6 +176,9 @@ void validate_point(const Config& cfg, const std::string& analysis) {
         read_simulate(cfg, net, seeds);
     } else if (analysis == "lyapunov") {
         read_lyapunov(cfg, net, seeds);
+    } else if (analysis == "fixed_points") {
+        tln_problem(cfg, net, "fixed_points");
+        read_fixed_points(cfg, net);
     }
 }
 

@@ -16,7 +16,8 @@ struct PointResult {
     double seconds = 0.0;
 };
 
-// analysis: simulate | lyapunov | fixed_points. ensemble > 0 integrates that
+// analysis: simulate | lyapunov | fixed_points (count, n_stable, n_unstable,
+// n_marginal, index_sum). ensemble > 0 integrates that
 // many initial conditions of one network together (simulate only).
 // Errors of the point's config become status "failed: ..." (never thrown), so a
 // sweep goes on past a bad point.

@@ -127,22 +127,25 @@ void write_permitted_group(const h5::File& f, const PermittedResult& r, const Co
     if (verify) {
         auto v = f.create_group("permitted/verification");
         std::vector<SetMask> sets;
-        std::vector<std::uint8_t> predicted, agrees;
+        std::vector<std::uint8_t> predicted, agrees, inconclusive;
         std::vector<double> err, growth;
         for (const auto& s : verify->sets) {
             sets.push_back(s.set);
             predicted.push_back(s.permitted ? 1 : 0);
             agrees.push_back(s.agrees ? 1 : 0);
+            inconclusive.push_back(s.inconclusive ? 1 : 0);
             err.push_back(s.max_error);
             growth.push_back(s.growth_rate);
         }
         write_sets(v, "sets", sets, r.n);
         v.write("permitted", predicted.data(), {predicted.size()});
         v.write("agrees", agrees.data(), {agrees.size()});
+        v.write("inconclusive", inconclusive.data(), {inconclusive.size()});
         v.write("max_error", err);
         v.write("growth_rate", growth);
         v.attr("n_agree", static_cast<std::int64_t>(verify->n_agree));
         v.attr("n_disagree", static_cast<std::int64_t>(verify->n_disagree));
+        v.attr("n_inconclusive", static_cast<std::int64_t>(verify->n_inconclusive));
     }
 }
 
