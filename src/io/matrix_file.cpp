@@ -33,11 +33,12 @@ Eigen::MatrixXd read_npy(const std::string& path) {
     if (ver[0] == 1) {
         unsigned char b[2];
         in.read(reinterpret_cast<char*>(b), 2);
-        hlen = static_cast<std::uint32_t>(b[0] | (b[1] << 8));
+        hlen = static_cast<std::uint32_t>(b[0]) | (static_cast<std::uint32_t>(b[1]) << 8);
     } else {
         unsigned char b[4];
         in.read(reinterpret_cast<char*>(b), 4);
-        hlen = static_cast<std::uint32_t>(b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<std::uint32_t>(b[3]) << 24));
+        hlen = static_cast<std::uint32_t>(b[0]) | (static_cast<std::uint32_t>(b[1]) << 8) |
+               (static_cast<std::uint32_t>(b[2]) << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
     }
     std::string header(hlen, '\0');
     in.read(header.data(), hlen);
