@@ -11,6 +11,7 @@
 
 namespace ratenet::cli {
 
+#ifdef RATENET_HAVE_MPI
 namespace {
 bool under_mpi_launcher() {
     for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
@@ -18,6 +19,7 @@ bool under_mpi_launcher() {
     return false;
 }
 }  // namespace
+#endif
 
 bool Parallel::built_with_mpi() noexcept {
 #ifdef RATENET_HAVE_MPI
