@@ -2,6 +2,7 @@
 # Installs what is missing (Debian packages, as root or with sudo) and builds
 # ratenet in ./build (Release). Safe to run again: it only does what is needed.
 #   bash scripts/setup.sh [extra cmake options]
+# With CI set in the environment, warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+# CI builds with warnings as errors.
+werror=OFF
+[ -n "${CI:-}" ] && werror=ON
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DRATENET_WERROR=$werror "$@" >/dev/null
 if ! cmake --build build -j"$jobs" > build/build.log 2>&1; then
   grep -E "error|Error" -A5 build/build.log | head -60 >&2
   echo "setup: build failed; the full log is build/build.log" >&2
