@@ -32,9 +32,11 @@ Eigen::VectorXd random_state(Eigen::Index n) {
     return x;
 }
 
-void BM_rhs_tanh_current(benchmark::State& st) {
+// One right-hand side; bytes processed = one pass over W.
+template <TransferKind Kind, Form F>
+void BM_rhs(benchmark::State& st) {
     const Eigen::Index n = st.range(0);
-    const Network net = random_net(n, TransferKind::tanh, Form::current);
+    const Network net = random_net(n, Kind, F);
     const Eigen::VectorXd x = random_state(n);
     Eigen::VectorXd f(n);
     Workspace ws(n);
@@ -44,21 +46,8 @@ void BM_rhs_tanh_current(benchmark::State& st) {
     }
     st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * n * n * 8);
 }
-BENCHMARK(BM_rhs_tanh_current)->Arg(100)->Arg(1000)->Arg(4000);
-
-void BM_rhs_relu_rate(benchmark::State& st) {
-    const Eigen::Index n = st.range(0);
-    const Network net = random_net(n, TransferKind::relu, Form::rate);
-    const Eigen::VectorXd x = random_state(n);
-    Eigen::VectorXd f(n);
-    Workspace ws(n);
-    for (auto _ : st) {
-        rhs(net, 0.0, x, f, ws);
-        benchmark::DoNotOptimize(f.data());
-    }
-    st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * n * n * 8);
-}
-BENCHMARK(BM_rhs_relu_rate)->Arg(100)->Arg(1000)->Arg(4000);
+BENCHMARK(BM_rhs<TransferKind::tanh, Form::current>)->Arg(100)->Arg(1000)->Arg(4000);
+BENCHMARK(BM_rhs<TransferKind::relu, Form::rate>)->Arg(100)->Arg(1000)->Arg(4000);
 
 void BM_matvec(benchmark::State& st) {
     const Eigen::Index n = st.range(0);
