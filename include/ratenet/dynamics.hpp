@@ -20,6 +20,7 @@ struct Workspace {
     Eigen::MatrixXd tmp;      // N x k products
     Eigen::MatrixXd packed;   // active rows/columns, gathered
     Eigen::MatrixXd U;        // ensemble: W X + b or phi(X)
+    Eigen::MatrixXd partial;  // partial sums of the dense matrix-vector product
     std::vector<Eigen::Index> active;
     explicit Workspace(Eigen::Index n = 0) : u(n), d(n) {}
 };

@@ -48,9 +48,12 @@ struct Transfer {
     double value(double u, Eigen::Index i = 0) const;
     double derivative(double u, Eigen::Index i = 0) const;
 
-    // Element-wise over a vector, out may not alias u.
-    void apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out) const;
-    void apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out) const;
+    // Element-wise over a vector, out may not alias u. u[i] belongs to neuron
+    // first + i (u may be a segment of the state; only prelu tells neurons apart).
+    void apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out,
+               Eigen::Index first = 0) const;
+    void apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out,
+                          Eigen::Index first = 0) const;
 
     // True when phi' takes only the values 0 and one constant (relu, threshold_linear):
     // the tangent dynamics then involve only the active neurons.

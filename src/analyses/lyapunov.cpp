@@ -1,15 +1,14 @@
 // The QR engine for Lyapunov spectra (see lyapunov.hpp for the method and the
 // two dynamics). The run state lives in a LyapunovCheckpoint from the start, so
 // a checkpoint is the state itself and resuming is loading it back.
-#include <Eigen/Householder>
 #include <Eigen/LU>
-#include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <string>
 
+#include "linalg/dense.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/lyapunov.hpp"
 #include "ratenet/rng.hpp"
@@ -129,8 +128,7 @@ public:
     Engine(TangentSystem& sys, const LyapunovOptions& opt, LyapunovObserver& obs)
         : sys_(sys), opt_(opt), obs_(obs), n_(sys.dimension()), k_(opt.k.value_or(n_)), dt_(opt.dt),
           spo_(opt.steps_per_ons()), nw_(opt.warmup_intervals()), nons_(opt.ons_warmup_intervals()),
-          na_(opt.accumulate_intervals()), blocks_(static_cast<int>(std::min<std::int64_t>(opt.n_blocks, na_))),
-          qr_(n_, k_) {
+          na_(opt.accumulate_intervals()), blocks_(static_cast<int>(std::min<std::int64_t>(opt.n_blocks, na_))) {
         stride_ = opt.trace_rows > 0 ? (na_ + opt.trace_rows - 1) / opt.trace_rows : 0;
         xs_.resize(n_);
         f_.resize(n_);
@@ -308,37 +306,48 @@ private:
         LyapunovCheckpoint& c = st_;
         const double h2 = 0.5 * dt_;
         double tr = 0.0;
+        // The n x k updates around each product run over column blocks (they
+        // cost a pass over memory each, comparable to a product for small n).
+        auto cols = [this](auto&& f) { linalg::for_column_blocks(n_, k_, f); };
         sys_.rhs(t, c.x, f_);
         sys_.jacobian_times(t, c.x, c.Q, K_);
         if (acc) tr += sys_.jacobian_trace(t, c.x);
         facc_ = f_;
-        A_ = K_;
         xs_ = c.x + h2 * f_;
-        S_ = c.Q + h2 * K_;
+        cols([&](Eigen::Index c0, Eigen::Index w) {
+            A_.middleCols(c0, w) = K_.middleCols(c0, w);
+            S_.middleCols(c0, w) = c.Q.middleCols(c0, w) + h2 * K_.middleCols(c0, w);
+        });
 
         sys_.rhs(t + h2, xs_, f_);
         sys_.jacobian_times(t + h2, xs_, S_, K_);
         if (acc) tr += 2.0 * sys_.jacobian_trace(t + h2, xs_);
         facc_ += 2.0 * f_;
-        A_ += 2.0 * K_;
         xs_ = c.x + h2 * f_;
-        S_ = c.Q + h2 * K_;
+        cols([&](Eigen::Index c0, Eigen::Index w) {
+            A_.middleCols(c0, w) += 2.0 * K_.middleCols(c0, w);
+            S_.middleCols(c0, w) = c.Q.middleCols(c0, w) + h2 * K_.middleCols(c0, w);
+        });
 
         sys_.rhs(t + h2, xs_, f_);
         sys_.jacobian_times(t + h2, xs_, S_, K_);
         if (acc) tr += 2.0 * sys_.jacobian_trace(t + h2, xs_);
         facc_ += 2.0 * f_;
-        A_ += 2.0 * K_;
         xs_ = c.x + dt_ * f_;
-        S_ = c.Q + dt_ * K_;
+        cols([&](Eigen::Index c0, Eigen::Index w) {
+            A_.middleCols(c0, w) += 2.0 * K_.middleCols(c0, w);
+            S_.middleCols(c0, w) = c.Q.middleCols(c0, w) + dt_ * K_.middleCols(c0, w);
+        });
 
         sys_.rhs(t + dt_, xs_, f_);
         sys_.jacobian_times(t + dt_, xs_, S_, K_);
         if (acc) tr += sys_.jacobian_trace(t + dt_, xs_);
         facc_ += f_;
-        A_ += K_;
         c.x += (dt_ / 6.0) * facc_;
-        c.Q += (dt_ / 6.0) * A_;
+        cols([&](Eigen::Index c0, Eigen::Index w) {
+            A_.middleCols(c0, w) += K_.middleCols(c0, w);
+            c.Q.middleCols(c0, w) += (dt_ / 6.0) * A_.middleCols(c0, w);
+        });
         if (acc) c.trace_partial += (dt_ / 6.0) * tr;
     }
 
@@ -352,7 +361,9 @@ private:
             if (opt_.volume_check) c.volume_partial += log_abs_det_map(t, c.x);
         }
         c.x += dt_ * f_;
-        c.Q += dt_ * K_;
+        linalg::for_column_blocks(n_, k_, [&](Eigen::Index c0, Eigen::Index w) {
+            c.Q.middleCols(c0, w) += dt_ * K_.middleCols(c0, w);
+        });
     }
 
     // log|det(I + dt J)| through J = J I (one n x n product) and a partial-pivoting LU.
@@ -370,25 +381,7 @@ private:
 
     // Q <- thin Q factor of Q (signs fixed so diag R > 0); logs = log R_ii.
     // Returns false when R has a zero or non-finite diagonal entry.
-    bool orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& logs) {
-        qr_.compute(Q);
-        const auto R = qr_.matrixQR().diagonal();
-        logs.resize(k_);
-        bool ok = true;
-        for (Eigen::Index i = 0; i < k_; ++i) {
-            const double r = std::abs(R[i]);
-            if (!(std::isfinite(r) && r > 0.0)) ok = false;
-            logs[i] = std::log(r);
-        }
-        if (!ok) return false;
-        // Thin Q: the reflectors applied to the first k columns of the identity
-        // (the identity shortcut is only valid for a square Q).
-        Q.setIdentity();
-        qr_.householderQ().applyThisOnTheLeft(Q, qr_work_, k_ == n_);
-        for (Eigen::Index i = 0; i < k_; ++i)
-            if (R[i] < 0.0) Q.col(i) = -Q.col(i);
-        return true;
-    }
+    bool orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& logs) { return linalg::qr_orthonormalise(Q, logs, qr_); }
 
     // End of an ONS interval in the ONS warm-up or the accumulation.
     bool boundary(bool acc, std::string& message) {
@@ -513,8 +506,7 @@ private:
     // Workspaces: sized once, reused every step.
     Eigen::VectorXd xs_, f_, facc_, ydiff_, logs_;
     Eigen::MatrixXd K_, S_, A_, M_, eye_;
-    Eigen::HouseholderQR<Eigen::MatrixXd> qr_;
-    Eigen::Matrix<double, 1, Eigen::Dynamic> qr_work_;
+    linalg::QrWorkspace qr_;
     Eigen::PartialPivLU<Eigen::MatrixXd> lu_;
 };
 

@@ -1,18 +1,30 @@
 #include <algorithm>
 
+#include "linalg/dense.hpp"
 #include "ratenet/dynamics.hpp"
 
 namespace ratenet {
 
 namespace {
 
-// u = W v (+ b), dense or sparse.
-template <class V>
-void coupling(const Network& net, const V& v, Eigen::VectorXd& out) {
+// out = W v, dense or sparse. Both split over threads with results independent
+// of the thread count: dense by fixed column panels (linalg::gemv), sparse by rows
+// (Eigen's row-major sparse product; each row is one dot product).
+void coupling(const Network& net, const Eigen::VectorXd& v, Eigen::VectorXd& out, Workspace& ws) {
     if (net.sparse)
         out.noalias() = net.W_sparse * v;
     else
-        out.noalias() = net.W * v;
+        linalg::gemv(net.W, v, out, ws.partial);
+}
+
+// C = W B (N x S), dense or sparse.
+void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C) {
+    if (net.sparse) {
+        C.noalias() = net.W_sparse * B;
+    } else {
+        C.resize(net.W.rows(), B.cols());
+        linalg::gemm(1.0, net.W, B, 0.0, C);
+    }
 }
 
 // ws.d = phi'(.) at the argument of phi for the given form; leaves ws.u as in rhs.
@@ -21,7 +33,7 @@ void derivative_at(const Network& net, double t, const Eigen::VectorXd& x, Works
     ws.u.resize(n);
     ws.d.resize(n);
     if (net.form == Form::rate) {
-        coupling(net, x, ws.u);
+        coupling(net, x, ws.u, ws);
         ws.u += net.input.at(t);
         net.phi.apply_derivative(ws.u, ws.d);
     } else {
@@ -40,15 +52,41 @@ void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::V
     const Eigen::Index n = net.size();
     ws.u.resize(n);
     dxdt.resize(n);
+    const auto& tau = net.tau;
+    if (net.sparse) {
+        if (net.form == Form::rate) {
+            coupling(net, x, ws.u, ws);
+            ws.u += b;
+            net.phi.apply(ws.u, dxdt);
+            dxdt.array() = (dxdt.array() - x.array()) / tau.array();
+        } else {
+            net.phi.apply(x, ws.u);
+            coupling(net, ws.u, dxdt, ws);
+            dxdt.array() = (dxdt.array() - x.array() + b.array()) / tau.array();
+        }
+        return;
+    }
+    // Dense: phi and the leak run inside the product's parallel region, on the
+    // segments each thread already holds.
     if (net.form == Form::rate) {
-        coupling(net, x, ws.u);
-        ws.u += b;
-        net.phi.apply(ws.u, dxdt);
-        dxdt.array() = (dxdt.array() - x.array()) / net.tau.array();
+        linalg::gemv_fused(
+            net.W, x, ws.u, ws.partial, [](Eigen::Index, Eigen::Index) {},
+            [&](Eigen::Index r0, Eigen::Index len) {
+                auto u = ws.u.segment(r0, len);
+                u += b.segment(r0, len);
+                auto f = dxdt.segment(r0, len);
+                net.phi.apply(u, f, r0);
+                f.array() = (f.array() - x.segment(r0, len).array()) / tau.segment(r0, len).array();
+            });
     } else {
-        net.phi.apply(x, ws.u);
-        coupling(net, ws.u, dxdt);
-        dxdt.array() = (dxdt.array() - x.array() + b.array()) / net.tau.array();
+        linalg::gemv_fused(
+            net.W, ws.u, dxdt, ws.partial,
+            [&](Eigen::Index c0, Eigen::Index len) { net.phi.apply(x.segment(c0, len), ws.u.segment(c0, len), c0); },
+            [&](Eigen::Index r0, Eigen::Index len) {
+                auto f = dxdt.segment(r0, len);
+                f.array() = (f.array() - x.segment(r0, len).array() + b.segment(r0, len).array()) /
+                            tau.segment(r0, len).array();
+            });
     }
 }
 
@@ -58,19 +96,13 @@ void rhs_ensemble(const Network& net, const Eigen::VectorXd& b, const Eigen::Mat
     ws.U.resize(n, s);
     F.resize(n, s);
     if (net.form == Form::rate) {
-        if (net.sparse)
-            ws.U.noalias() = net.W_sparse * X;
-        else
-            ws.U.noalias() = net.W * X;
+        coupling(net, X, ws.U);
         ws.U.colwise() += b;
         for (Eigen::Index c = 0; c < s; ++c) net.phi.apply(ws.U.col(c), F.col(c));
         F -= X;
     } else {
         for (Eigen::Index c = 0; c < s; ++c) net.phi.apply(X.col(c), ws.U.col(c));
-        if (net.sparse)
-            F.noalias() = net.W_sparse * ws.U;
-        else
-            F.noalias() = net.W * ws.U;
+        coupling(net, ws.U, F);
         F -= X;
         F.colwise() += b;
     }
@@ -107,6 +139,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
     derivative_at(net, t, x, ws);
     const Eigen::Index n = net.size(), k = Q.cols();
     out.resize(n, k);
+    const bool unit_tau = (net.tau.array() == 1.0).all();
     const bool indicator = use_active_rows && net.phi.derivative_is_indicator() && !net.sparse;
     Eigen::Index n_active = 0;
     if (indicator) {
@@ -123,6 +156,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         constexpr Eigen::Index panel = 512;
         const Eigen::Index p = std::min(panel, n);
         const auto* act = ws.active.data();
+        const bool threaded = static_cast<double>(n) * static_cast<double>(p) >= 1e5;
         if (net.form == Form::rate) {
             // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
             if (ws.packed.rows() != p || ws.packed.cols() != n) ws.packed.resize(p, n);
@@ -132,53 +166,78 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
                 const Eigen::Index m = std::min(p, n_active - s0);
                 const auto* rows = act + s0;
                 auto P = ws.packed.topRows(m);
+#pragma omp parallel for schedule(static) if (threaded)
                 for (Eigen::Index j = 0; j < n; ++j)
                     for (Eigen::Index a = 0; a < m; ++a) P(a, j) = net.W(rows[a], j);
                 auto T = ws.tmp.topRows(m);
-                T.noalias() = P * Q;
+                linalg::gemm(gain, P, Q, 0.0, T);
+#pragma omp parallel for schedule(static) if (threaded)
                 for (Eigen::Index c = 0; c < k; ++c)
-                    for (Eigen::Index a = 0; a < m; ++a) out(rows[a], c) += gain * T(a, c);
+                    for (Eigen::Index a = 0; a < m; ++a) out(rows[a], c) += T(a, c);
             }
         } else {
-            // W diag(d) Q = gain * sum over panels of W(:, panel) Q(panel, :).
+            // W diag(d) Q = gain * sum over panels of W(:, panel) Q(panel, :), less Q.
             if (ws.packed.rows() != n || ws.packed.cols() != p) ws.packed.resize(n, p);
             if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
-            if (n_active == 0) out.setZero();
+            out = -Q;
             for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
                 const Eigen::Index m = std::min(p, n_active - s0);
                 const auto* cols = act + s0;
                 auto P = ws.packed.leftCols(m);
                 auto T = ws.tmp.topRows(m);
+#pragma omp parallel for schedule(static) if (threaded)
                 for (Eigen::Index a = 0; a < m; ++a) P.col(a) = net.W.col(cols[a]);
                 for (Eigen::Index c = 0; c < k; ++c)
                     for (Eigen::Index a = 0; a < m; ++a) T(a, c) = Q(cols[a], c);
-                if (s0 == 0)
-                    out.noalias() = P * T;
-                else
-                    out.noalias() += P * T;
+                linalg::gemm(gain, P, T, 1.0, out);
             }
-            if (gain != 1.0) out *= gain;
-            out -= Q;
         }
-    } else {
+        if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
+    } else if (net.sparse) {
         n_active = n;
         if (net.form == Form::rate) {
-            if (net.sparse)
-                out.noalias() = net.W_sparse * Q;
-            else
-                out.noalias() = net.W * Q;
+            out.noalias() = net.W_sparse * Q;
             out = ws.d.asDiagonal() * out;
         } else {
             ws.tmp = ws.d.asDiagonal() * Q;
-            if (net.sparse)
-                out.noalias() = net.W_sparse * ws.tmp;
-            else
-                out.noalias() = net.W * ws.tmp;
+            out.noalias() = net.W_sparse * ws.tmp;
         }
         out -= Q;
+        if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
+    } else {
+        // Dense: one product per fixed column block with the elementwise work
+        // (scaling by phi', less Q, 1/tau) fused around it while the block is in
+        // cache. Too narrow to split by columns: one product split by rows.
+        n_active = n;
+        const bool rate = net.form == Form::rate;
+        const double work = static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(k);
+        const linalg::ColumnBlocks cb = linalg::column_blocks(work, k);
+        if (!rate && (ws.tmp.rows() != n || ws.tmp.cols() != k)) ws.tmp.resize(n, k);
+        const Eigen::VectorXd inv_tau = unit_tau ? Eigen::VectorXd() : Eigen::VectorXd(net.tau.cwiseInverse());
+        auto block = [&](Eigen::Index c0, Eigen::Index w, bool serial) {
+            auto Qb = Q.middleCols(c0, w);
+            auto Ob = out.middleCols(c0, w);
+            if (rate) {
+                if (serial) linalg::gemm_serial(1.0, net.W, Qb, 0.0, Ob);
+                else linalg::gemm(1.0, net.W, Qb, 0.0, Ob);
+                Ob = ws.d.asDiagonal() * Ob;
+                Ob -= Qb;
+            } else {
+                auto Tb = ws.tmp.middleCols(c0, w);
+                Tb = ws.d.asDiagonal() * Qb;
+                Ob = -Qb;
+                if (serial) linalg::gemm_serial(1.0, net.W, Tb, 1.0, Ob);
+                else linalg::gemm(1.0, net.W, Tb, 1.0, Ob);
+            }
+            if (!unit_tau) Ob = inv_tau.asDiagonal() * Ob;
+        };
+        if (cb.count == 1) {
+            block(0, k, false);
+        } else {
+#pragma omp parallel for schedule(dynamic, 1)
+            for (Eigen::Index b = 0; b < cb.count; ++b) block(cb.begin(b), cb.width(b), true);
+        }
     }
-    // Skip a pass over n x k when every tau is 1 (the common case).
-    if (!(net.tau.array() == 1.0).all()) out = net.tau.cwiseInverse().asDiagonal() * out;
     return n_active;
 }
 

@@ -112,7 +112,8 @@ double Transfer::derivative(double u, Eigen::Index i) const {
     return 0.0;
 }
 
-void Transfer::apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out) const {
+void Transfer::apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out,
+                     Eigen::Index first) const {
     // The common kinds use Eigen's vectorised array expressions; the others a plain loop.
     switch (kind) {
         case TransferKind::relu: out = u.array().max(0.0).matrix(); return;
@@ -122,18 +123,18 @@ void Transfer::apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eige
             return;
         case TransferKind::tanh: out = u.array().tanh().matrix(); return;
         default:
-            for (Eigen::Index i = 0; i < u.size(); ++i) out[i] = value(u[i], i);
+            for (Eigen::Index i = 0; i < u.size(); ++i) out[i] = value(u[i], first + i);
     }
 }
 
-void Transfer::apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u,
-                                Eigen::Ref<Eigen::VectorXd> out) const {
+void Transfer::apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out,
+                                Eigen::Index first) const {
     switch (kind) {
         case TransferKind::relu: out = (u.array() > 0.0).cast<double>().matrix(); return;
         case TransferKind::threshold_linear: out = gain * (u.array() > theta).cast<double>().matrix(); return;
         case TransferKind::tanh: out = (1.0 - u.array().tanh().square()).matrix(); return;
         default:
-            for (Eigen::Index i = 0; i < u.size(); ++i) out[i] = derivative(u[i], i);
+            for (Eigen::Index i = 0; i < u.size(); ++i) out[i] = derivative(u[i], first + i);
     }
 }
 

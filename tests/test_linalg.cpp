@@ -1,0 +1,298 @@
+// The dense kernels (src/linalg): products against a compensated naive sum,
+// QR against its defining properties and Eigen's R, and the same bits for any
+// number of threads (the blocks depend on the shapes only).
+#include <gtest/gtest.h>
+
+#include <Eigen/QR>
+#include <cmath>
+#include <cstring>
+
+#include "linalg/dense.hpp"
+#include "ratenet/dynamics.hpp"
+#include "ratenet/errors.hpp"
+#include "ratenet/models.hpp"
+#include "ratenet/rng.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+using ratenet::Rng;
+
+Eigen::MatrixXd gaussian(Eigen::Index r, Eigen::Index c, std::uint64_t seed) {
+    Rng rng(seed, ratenet::Stream::network);
+    Eigen::MatrixXd M(r, c);
+    for (Eigen::Index j = 0; j < c; ++j)
+        for (Eigen::Index i = 0; i < r; ++i) M(i, j) = rng.normal();
+    return M;
+}
+
+// alpha A B + beta C with long double accumulation, written out loop by loop.
+Eigen::MatrixXd naive_gemm(double alpha, const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, double beta,
+                           const Eigen::MatrixXd& C) {
+    Eigen::MatrixXd out(A.rows(), B.cols());
+    for (Eigen::Index i = 0; i < A.rows(); ++i)
+        for (Eigen::Index j = 0; j < B.cols(); ++j) {
+            long double s = 0.0L;
+            for (Eigen::Index l = 0; l < A.cols(); ++l)
+                s += static_cast<long double>(A(i, l)) * static_cast<long double>(B(l, j));
+            out(i, j) = static_cast<double>(static_cast<long double>(alpha) * s +
+                                            static_cast<long double>(beta) * static_cast<long double>(C(i, j)));
+        }
+    return out;
+}
+
+bool same_bits(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), sizeof(double) * static_cast<std::size_t>(a.size())) == 0;
+}
+
+// Runs f with the calling thread's OpenMP team size set to `threads`.
+template <class F>
+auto with_threads(int threads, F&& f) {
+#ifdef _OPENMP
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    auto r = f();
+    omp_set_num_threads(saved);
+    return r;
+#else
+    (void)threads;
+    return f();
+#endif
+}
+
+struct Shape {
+    Eigen::Index m, n, k;
+};
+
+class GemmShapes : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(GemmShapes, MatchesNaiveSumAndIsThreadCountInvariant) {
+    const auto [m, n, k] = GetParam();
+    const Eigen::MatrixXd A = gaussian(m, n, 1), B = gaussian(n, k, 2), C0 = gaussian(m, k, 3);
+    const double alpha = 0.75, beta = -0.5;
+    const Eigen::MatrixXd ref = naive_gemm(alpha, A, B, beta, C0);
+    auto run = [&] {
+        Eigen::MatrixXd C = C0;
+        ratenet::linalg::gemm(alpha, A, B, beta, C);
+        return C;
+    };
+    const Eigen::MatrixXd c1 = with_threads(1, run), c2 = with_threads(2, run), c3 = with_threads(3, run);
+    // Each entry is a sum of n products of unit Gaussians: error ~ eps sqrt(n) |terms|.
+    const double tol = 1e-14 * static_cast<double>(n) * 4.0;
+    EXPECT_LT((c1 - ref).cwiseAbs().maxCoeff(), tol);
+    EXPECT_TRUE(same_bits(c1, c2));
+    EXPECT_TRUE(same_bits(c1, c3));
+    // gemm_serial: the same product on one thread, same tolerance.
+    Eigen::MatrixXd s = C0;
+    ratenet::linalg::gemm_serial(alpha, A, B, beta, s);
+    EXPECT_LT((s - ref).cwiseAbs().maxCoeff(), tol);
+}
+
+// Small (one call), wide (column blocks), narrow (row blocks), odd sizes.
+INSTANTIATE_TEST_SUITE_P(Linalg, GemmShapes,
+                         ::testing::Values(Shape{7, 5, 3}, Shape{120, 130, 140}, Shape{300, 257, 301},
+                                           Shape{1031, 400, 9}, Shape{515, 515, 64}));
+
+TEST(Gemm, BlocksOfLargerMatricesAndBetaZeroIgnoresGarbage) {
+    const Eigen::MatrixXd big = gaussian(400, 500, 4);
+    const Eigen::MatrixXd Bbig = gaussian(450, 300, 5);
+    auto A = big.block(10, 20, 333, 350);  // strided views
+    auto B = Bbig.block(5, 7, 350, 200);
+    Eigen::MatrixXd Cbig = Eigen::MatrixXd::Constant(340, 210, std::nan(""));
+    auto C = Cbig.block(3, 4, 333, 200);
+    ratenet::linalg::gemm(1.0, A, B, 0.0, C);
+    const Eigen::MatrixXd ref = naive_gemm(1.0, A, B, 0.0, Eigen::MatrixXd::Zero(333, 200));
+    EXPECT_LT((Eigen::MatrixXd(C) - ref).cwiseAbs().maxCoeff(), 1e-11);
+    // Outside the block C is untouched.
+    EXPECT_TRUE(std::isnan(Cbig(0, 0)));
+    EXPECT_TRUE(std::isnan(Cbig(339, 209)));
+}
+
+// Regression: an OpenMP OpenBLAS told to use one thread sets the caller's OpenMP
+// team size to one, which silently serialised every later parallel region.
+TEST(Kernels, LeaveTheCallersThreadSettingAlone) {
+#ifdef _OPENMP
+    const int before = omp_get_max_threads();
+    Eigen::MatrixXd Q = gaussian(200, 150, 1);
+    Eigen::VectorXd logs;
+    ratenet::linalg::QrWorkspace ws;
+    ASSERT_TRUE(ratenet::linalg::qr_orthonormalise(Q, logs, ws));
+    Eigen::MatrixXd C(200, 150);
+    ratenet::linalg::gemm(1.0, gaussian(200, 200, 2), Q, 0.0, C);
+    ratenet::linalg::gemm_serial(1.0, gaussian(200, 200, 2), Q, 0.0, C);
+    EXPECT_EQ(omp_get_max_threads(), before);
+    omp_set_num_threads(3);
+    ratenet::linalg::gemm(1.0, gaussian(200, 200, 2), Q, 0.0, C);
+    EXPECT_EQ(omp_get_max_threads(), 3);
+    omp_set_num_threads(before);
+#else
+    GTEST_SKIP() << "built without OpenMP";
+#endif
+}
+
+TEST(Gemm, RefusesMismatchedShapes) {
+    const Eigen::MatrixXd A = gaussian(4, 5, 1), B = gaussian(6, 3, 2);
+    Eigen::MatrixXd C(4, 3);
+    EXPECT_THROW(ratenet::linalg::gemm(1.0, A, B, 0.0, C), ratenet::numerical_error);
+}
+
+TEST(Gemv, MatchesNaiveSumAndIsThreadCountInvariant) {
+    for (const Eigen::Index n : {50, 300, 1000, 1537}) {
+        const Eigen::MatrixXd A = gaussian(n + 3, n, 6);
+        const Eigen::VectorXd x = gaussian(n, 1, 7);
+        const Eigen::MatrixXd ref = naive_gemm(1.0, A, x, 0.0, Eigen::MatrixXd::Zero(n + 3, 1));
+        auto run = [&] {
+            Eigen::VectorXd y;
+            Eigen::MatrixXd partial;
+            ratenet::linalg::gemv(A, x, y, partial);
+            return Eigen::MatrixXd(y);
+        };
+        const Eigen::MatrixXd y1 = with_threads(1, run), y2 = with_threads(2, run), y3 = with_threads(3, run);
+        EXPECT_LT((y1 - ref).cwiseAbs().maxCoeff(), 4e-14 * static_cast<double>(n)) << "n = " << n;
+        EXPECT_TRUE(same_bits(y1, y2)) << "n = " << n;
+        EXPECT_TRUE(same_bits(y1, y3)) << "n = " << n;
+    }
+}
+
+class QrShapes : public ::testing::TestWithParam<std::pair<Eigen::Index, Eigen::Index>> {};
+
+TEST_P(QrShapes, OrthonormalFactorWithPositiveDiagonalAndEigensR) {
+    const auto [n, k] = GetParam();
+    // Columns of very different lengths, as tangent vectors after an interval.
+    Eigen::MatrixXd A = gaussian(n, k, 8);
+    for (Eigen::Index j = 0; j < k; ++j) A.col(j) *= std::exp(-0.02 * static_cast<double>(j));
+    auto run = [&] {
+        Eigen::MatrixXd Q = A;
+        Eigen::VectorXd logs;
+        ratenet::linalg::QrWorkspace ws;
+        EXPECT_TRUE(ratenet::linalg::qr_orthonormalise(Q, logs, ws));
+        Eigen::MatrixXd both(n, k + 1);
+        both.leftCols(k) = Q;
+        both.col(k).head(k) = logs;
+        both.col(k).tail(n - k).setZero();
+        return both;
+    };
+    const Eigen::MatrixXd r1 = with_threads(1, run), r2 = with_threads(2, run), r3 = with_threads(3, run);
+    EXPECT_TRUE(same_bits(r1, r2));
+    EXPECT_TRUE(same_bits(r1, r3));
+    const Eigen::MatrixXd Q = r1.leftCols(k);
+    const Eigen::VectorXd logs = r1.col(k).head(k);
+    const double eps = 1e-15 * static_cast<double>(n);
+    EXPECT_LT((Q.transpose() * Q - Eigen::MatrixXd::Identity(k, k)).cwiseAbs().maxCoeff(), 20 * eps);
+    // R = Q^T A is upper triangular with diagonal exp(logs) > 0, and Q R = A.
+    const Eigen::MatrixXd R = Q.transpose() * A;
+    const double scale = A.cwiseAbs().maxCoeff();
+    for (Eigen::Index j = 0; j < k; ++j) {
+        for (Eigen::Index i = j + 1; i < k; ++i) ASSERT_LT(std::abs(R(i, j)), 50 * eps * scale) << i << "," << j;
+        EXPECT_NEAR(R(j, j), std::exp(logs[j]), 50 * eps * scale);
+    }
+    EXPECT_LT((Q * R.triangularView<Eigen::Upper>() - A).cwiseAbs().maxCoeff(), 50 * eps * scale);
+    // |R_ii| agree with Eigen's Householder QR, written independently.
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(A);
+    const Eigen::VectorXd ref = qr.matrixQR().diagonal().head(k).cwiseAbs().array().log().matrix();
+    EXPECT_LT((logs - ref).cwiseAbs().maxCoeff(), 1e-11);
+}
+
+// One panel, several panels with a partial last one, square, thin, large.
+INSTANTIATE_TEST_SUITE_P(Linalg, QrShapes,
+                         ::testing::Values(std::pair<Eigen::Index, Eigen::Index>{5, 5},
+                                           std::pair<Eigen::Index, Eigen::Index>{40, 7},
+                                           std::pair<Eigen::Index, Eigen::Index>{100, 100},
+                                           std::pair<Eigen::Index, Eigen::Index>{333, 97},
+                                           std::pair<Eigen::Index, Eigen::Index>{401, 401}));
+
+TEST(Qr, ZeroColumnIsReportedNotHidden) {
+    Eigen::MatrixXd A = gaussian(50, 10, 9);
+    A.col(4).setZero();
+    Eigen::VectorXd logs;
+    ratenet::linalg::QrWorkspace ws;
+    EXPECT_FALSE(ratenet::linalg::qr_orthonormalise(A, logs, ws));
+    Eigen::MatrixXd B = gaussian(50, 10, 9);
+    B(3, 2) = std::nan("");
+    EXPECT_FALSE(ratenet::linalg::qr_orthonormalise(B, logs, ws));
+}
+
+// The tangent product of a network against the dense Jacobian times Q, on sizes
+// that take the threaded, fused path; same bits for 1 and 2 threads.
+TEST(JacobianTimes, ThreadedPathMatchesDenseJacobian) {
+    for (const auto form : {ratenet::Form::rate, ratenet::Form::current}) {
+        for (const bool unit_tau : {true, false}) {
+            ratenet::RandomGaussianParams p;
+            p.n = 260;
+            p.g = 1.5;
+            p.seed = 11;
+            ratenet::Network net;
+            net.W = ratenet::make_random_gaussian(p).W;
+            net.form = form;
+            net.phi.kind = ratenet::TransferKind::tanh;
+            net.input.b = Eigen::VectorXd::Constant(p.n, 0.1);
+            net.tau = unit_tau ? Eigen::VectorXd(Eigen::VectorXd::Ones(p.n)) : Eigen::VectorXd(Eigen::VectorXd::LinSpaced(p.n, 0.5, 2.0));
+            const Eigen::VectorXd x = gaussian(p.n, 1, 12);
+            const Eigen::MatrixXd Q = gaussian(p.n, 200, 13);
+            ratenet::Workspace ws(p.n);
+            Eigen::MatrixXd J;
+            ratenet::jacobian(net, 0.0, x, J, ws);
+            const Eigen::MatrixXd ref = naive_gemm(1.0, J, Q, 0.0, Eigen::MatrixXd::Zero(p.n, 200));
+            auto run = [&] {
+                ratenet::Workspace w(p.n);
+                Eigen::MatrixXd out;
+                ratenet::jacobian_times(net, 0.0, x, Q, out, w, true);
+                return out;
+            };
+            const Eigen::MatrixXd o1 = with_threads(1, run), o2 = with_threads(2, run);
+            EXPECT_LT((o1 - ref).cwiseAbs().maxCoeff(), 1e-12) << "form " << static_cast<int>(form);
+            EXPECT_TRUE(same_bits(o1, o2));
+        }
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// The dense right-hand side takes the fused, threaded path above a few hundred
+// neurons: against the definition, neuron by neuron, for every transfer function
+// (prelu checks that segments keep their neurons' slopes), and 1 vs 2 threads.
+TEST(Rhs, FusedDensePathMatchesDefinitionEveryTransferBothForms) {
+    const Eigen::Index n = 700;
+    ASSERT_GT(ratenet::linalg::gemv_panels(n, n), 1);
+    for (const auto& name : ratenet::transfer_names()) {
+        for (const auto form : {ratenet::Form::rate, ratenet::Form::current}) {
+            ratenet::Network net;
+            ASSERT_TRUE(ratenet::parse_transfer_kind(name, net.phi.kind));
+            net.phi.slopes = Eigen::VectorXd::LinSpaced(n, -0.5, 0.5);
+            net.form = form;
+            net.W = gaussian(n, n, 21) / std::sqrt(static_cast<double>(n));
+            net.tau = Eigen::VectorXd::LinSpaced(n, 0.5, 2.0);
+            net.input.b = 0.3 * gaussian(n, 1, 22);
+            const Eigen::VectorXd x = gaussian(n, 1, 23);
+            Eigen::VectorXd ref(n);
+            for (Eigen::Index i = 0; i < n; ++i) {
+                long double s = 0.0L;
+                for (Eigen::Index j = 0; j < n; ++j) {
+                    const double v = form == ratenet::Form::rate ? x[j] : net.phi.value(x[j], j);
+                    s += static_cast<long double>(net.W(i, j)) * static_cast<long double>(v);
+                }
+                const double sum = static_cast<double>(s);
+                ref[i] = form == ratenet::Form::rate ? (net.phi.value(sum + net.input.b[i], i) - x[i]) / net.tau[i]
+                                                     : (sum - x[i] + net.input.b[i]) / net.tau[i];
+            }
+            auto run = [&] {
+                ratenet::Workspace ws(n);
+                Eigen::VectorXd f;
+                ratenet::rhs(net, 0.0, x, f, ws);
+                return Eigen::MatrixXd(f);
+            };
+            const Eigen::MatrixXd f1 = with_threads(1, run), f2 = with_threads(2, run);
+            // Eigen's vectorised tanh differs from std::tanh by a few ulp.
+            EXPECT_LT((f1 - ref).cwiseAbs().maxCoeff(), 1e-12) << name << " form " << static_cast<int>(form);
+            EXPECT_TRUE(same_bits(f1, f2)) << name;
+        }
+    }
+}
+
+}  // namespace
