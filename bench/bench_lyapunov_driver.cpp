@@ -9,6 +9,8 @@
 // tanh: current form, zero diagonal, W ~ N(0, g^2/N) (Engelken's network).
 // relu: rate form, W ~ N(mu/N, g^2/N) with mu = -2, b = 1 (a fraction of active units).
 #include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +19,10 @@
 
 #include "ratenet/lyapunov.hpp"
 #include "ratenet/models.hpp"
+
+extern "C" void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*, const double*,
+                       const int*, const double*, const int*, const double*, double*, const int*, std::size_t,
+                       std::size_t);
 
 namespace {
 
@@ -49,20 +55,37 @@ private:
     Eigen::Index n_;
 };
 
-double dgemm_gflops(Eigen::Index n) {
-    Eigen::MatrixXd A = Eigen::MatrixXd::Random(n, n), B = Eigen::MatrixXd::Random(n, n), C(n, n);
-    C.noalias() = A * B;  // warm up threads and caches
+// GFLOP/s of f() (one n x n x n product) over at least a second.
+template <class F>
+double gflops(Eigen::Index n, F&& f) {
+    f();  // warm up threads and caches
     int reps = 0;
     const auto t0 = clock_type::now();
     double t = 0.0;
     do {
-        C.noalias() = A * B;
+        f();
         ++reps;
         t = seconds_since(t0);
     } while (t < 1.0 || reps < 3);
+    return 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) * reps / t / 1e9;
+}
+
+// The machine's DGEMM rate: Eigen's own product and the linked BLAS's dgemm
+// called as a user would (its own threading), N x N times N x N.
+struct Dgemm {
+    double eigen = 0.0, blas = 0.0;
+};
+Dgemm dgemm_rates(Eigen::Index n) {
+    Eigen::MatrixXd A = Eigen::MatrixXd::Random(n, n), B = Eigen::MatrixXd::Random(n, n), C(n, n);
+    Dgemm d;
+    d.eigen = gflops(n, [&] { C.noalias() = A * B; });
+    const int ni = static_cast<int>(n);
+    const double one = 1.0, zero = 0.0;
+    const char no = 'N';
+    d.blas = gflops(n, [&] { dgemm_(&no, &no, &ni, &ni, &ni, &one, A.data(), &ni, B.data(), &ni, &zero, C.data(), &ni, 1, 1); });
     volatile double sink = C(0, 0);
     (void)sink;
-    return 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n) * reps / t / 1e9;
+    return d;
 }
 
 }  // namespace
@@ -129,15 +152,17 @@ int main(int argc, char** argv) {
     const auto t0 = clock_type::now();
     const auto r = ratenet::lyapunov_spectrum(sys, opt);
     const double wall = seconds_since(t0);
-    const double dgemm = dgemm_gflops(n);
+    const Dgemm rates = dgemm_rates(n);
+    const double dgemm = std::max(rates.eigen, rates.blas);
     const double tangent = sys.flops / sys.seconds / 1e9;
     std::printf("{\"n\": %ld, \"k\": %ld, \"phi\": \"%s\", \"dynamics\": \"%s\", \"dt\": %g, \"t_ons\": %g, "
                 "\"t_sim\": %g, \"t_warmup\": %g, \"status\": \"%s\", \"seconds\": %.4f, \"tangent_seconds\": %.4f, "
-                "\"tangent_gflops\": %.2f, \"dgemm_gflops\": %.2f, \"tangent_vs_dgemm\": %.3f, "
+                "\"tangent_gflops\": %.2f, \"dgemm_gflops\": %.2f, \"eigen_dgemm_gflops\": %.2f, "
+                "\"blas_dgemm_gflops\": %.2f, \"tangent_vs_dgemm\": %.3f, "
                 "\"mean_active\": %.1f, \"lambda_max\": %.5f, \"mean_exponent\": %.6f, \"threads\": %d}\n",
                 static_cast<long>(n), static_cast<long>(r.exponents.size()), phi.c_str(), dynamics.c_str(), dt, t_ons,
                 t_sim, t_warmup, std::string(ratenet::to_string(r.status)).c_str(), wall, sys.seconds, tangent, dgemm,
-                tangent / dgemm, sys.mean_active(), r.exponents.size() ? r.exponents[0] : 0.0,
+                rates.eigen, rates.blas, tangent / dgemm, sys.mean_active(), r.exponents.size() ? r.exponents[0] : 0.0,
                 r.exponents.size() ? r.exponents.mean() : 0.0, Eigen::nbThreads());
     return r.status == ratenet::RunStatus::completed ? 0 : 1;
 }

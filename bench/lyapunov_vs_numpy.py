@@ -13,7 +13,9 @@ map, QR every t_ons, log|diag R| accumulated, full spectrum (k = N).
         the active rows.)
 
 ratenet runs through bench_lyapunov_driver (built in bench/), which also times a
-dense Eigen DGEMM in the same process; NumPy's own N x N matmul is timed too.
+dense DGEMM in the same process, Eigen's and the linked BLAS's (called with its own
+threading), and takes the faster as the machine's rate; NumPy's own N x N matmul
+is timed too.
 Both sides draw their own W with the same statistics (not the same matrix).
 
 Usage: /usr/bin/python3 bench/lyapunov_vs_numpy.py [--driver PATH] [--quick] [--json OUT]
@@ -141,7 +143,8 @@ def main():
         rows.append(row)
         print(f"{phi:5s} N={n:5d}  ratenet {rn['seconds']:7.2f} s  numpy {npres['seconds']:7.2f} s  "
               f"ratio {row['time_ratio_ratenet_over_numpy']:.3f}  |  tangent {rn['tangent_gflops']:6.1f} GFLOP/s "
-              f"(active {rn['mean_active']:.0f}/{n}), Eigen DGEMM {rn['dgemm_gflops']:6.1f} GFLOP/s, "
+              f"(active {rn['mean_active']:.0f}/{n}), machine DGEMM {rn['dgemm_gflops']:6.1f} GFLOP/s "
+              f"(Eigen {rn['eigen_dgemm_gflops']:.1f}, BLAS {rn['blas_dgemm_gflops']:.1f}), "
               f"tangent/DGEMM {rn['tangent_vs_dgemm']:.2f}  |  numpy tangent {npres['tangent_gflops']:6.1f}, "
               f"numpy DGEMM {npres['numpy_dgemm_gflops']:6.1f} GFLOP/s  |  lambda_max {rn['lambda_max']:+.3f} / "
               f"{npres['lambda_max']:+.3f}, mean {rn['mean_exponent']:.4f} / {npres['mean_exponent']:.4f}",

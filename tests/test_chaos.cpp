@@ -85,3 +85,61 @@ TEST(Chaos, SkipsDivergentPointsAndRejectsBadInput) {
     EXPECT_THROW(chaos_curve({2.0, 1.0}, l, U8::Zero(2, 1)), invalid_parameter);
     EXPECT_THROW(chaos_curve({1.0}, l, U8::Zero(2, 1)), invalid_parameter);
 }
+
+// A curve shaped like the tanh transition: g - 1 on the stable side, then a flat
+// stretch of non-chaotic attractors (slightly negative) and a quadratic rise. The
+// stable-branch edge recovers 1 exactly; the zero crossing lies well above it.
+TEST(Chaos, StableBranchEdgeOfAFixedPointBranch) {
+    ChaosCurve c;
+    c.g = {0.6, 0.8, 1.0, 1.2, 1.4, 1.6};
+    c.mean = {-0.4, -0.2, -0.02, -0.005, 0.01, 0.05};
+    c.sem = {0.001, 0.001, 0.005, 0.004, 0.002, 0.005};
+    c.n_finite = {3, 3, 3, 3, 3, 3};
+    c.n_divergent = {0, 0, 0, 0, 0, 0};
+    StableBranchOptions o;
+    o.bootstrap = 0;
+    const auto sb = stable_branch_edge(c, o);
+    ASSERT_TRUE(sb.found) << sb.message;
+    EXPECT_EQ(sb.g_1, 0.6);
+    EXPECT_EQ(sb.g_2, 0.8);  // g = 1.0 is within the margin of zero
+    EXPECT_NEAR(sb.g_c, 1.0, 1e-12);
+    const auto x = find_crossing(c);
+    ASSERT_TRUE(x.found);
+    EXPECT_GT(x.g_c, 1.25);
+}
+
+TEST(Chaos, StableBranchBootstrapMatchesErrorPropagation) {
+    // Zero of the line through (g1, m1), (g2, m2): r = g2 - m2 (g2 - g1)/(m2 - m1).
+    // dr/dm1 = -m2 (g2-g1)/(m2-m1)^2, dr/dm2 = m1 (g2-g1)/(m2-m1)^2.
+    ChaosCurve c;
+    c.g = {0.5, 0.75};
+    c.mean = {-0.5, -0.25};
+    c.sem = {0.004, 0.004};
+    c.n_finite = {10, 10};
+    c.n_divergent = {0, 0};
+    StableBranchOptions o;
+    o.bootstrap = 20000;
+    const auto sb = stable_branch_edge(c, o);
+    ASSERT_TRUE(sb.found);
+    EXPECT_NEAR(sb.g_c, 1.0, 1e-14);
+    const double d = 0.25 / (0.25 * 0.25);
+    const double expect = 0.004 * d * std::sqrt(0.25 * 0.25 + 0.5 * 0.5);
+    EXPECT_NEAR(sb.g_c_err, expect, 0.05 * expect);
+}
+
+TEST(Chaos, StableBranchNeedsTwoClearlyNegativeRisingPoints) {
+    ChaosCurve c;
+    c.g = {0.8, 1.0, 1.2};
+    c.mean = {-0.2, -0.01, 0.05};
+    c.sem = {0.001, 0.001, 0.001};
+    c.n_finite = {3, 3, 3};
+    c.n_divergent = {0, 0, 0};
+    EXPECT_FALSE(stable_branch_edge(c).found);  // only g = 0.8 is clearly negative
+    c.mean = {-0.2, -0.3, 0.05};                // falling: no forward zero
+    const auto sb = stable_branch_edge(c);
+    EXPECT_FALSE(sb.found);
+    EXPECT_NE(sb.message.find("does not rise"), std::string::npos) << sb.message;
+    StableBranchOptions bad;
+    bad.margin = -1.0;
+    EXPECT_THROW(stable_branch_edge(c, bad), invalid_parameter);
+}

@@ -490,6 +490,15 @@ class Chaos:
         return float(self.attrs.get("g_c_err", np.nan))
 
     @property
+    def g_c_stable_branch(self) -> float:
+        """Zero of the stable branch of the mean exponent, extrapolated (NaN if not found)."""
+        return float(self.attrs.get("g_c_stable_branch", np.nan))
+
+    @property
+    def g_c_stable_branch_err(self) -> float:
+        return float(self.attrs.get("g_c_stable_branch_err", np.nan))
+
+    @property
     def g_c_meanfield(self) -> float:
         return float(self.attrs.get("g_c_meanfield", np.nan))
 

@@ -42,4 +42,30 @@ struct Crossing {
 // resamples without a crossing are left out and counted in the message.
 Crossing find_crossing(const ChaosCurve& c, const CrossingOptions& opt = {});
 
+// Where the fixed point loses stability, seen from the stable side. There the largest
+// exponent is the leading eigenvalue of the Jacobian at the fixed point (for a
+// random tanh network g - 1, the edge of the circular law), which reaches zero
+// linearly at the bifurcation. The estimate extrapolates the line through the two
+// largest g (below the first crossing, if any) whose mean is clearly negative,
+// mean + 3 sem < -margin, to zero. It does not see what a finite network does
+// above the bifurcation: near onset many finite networks settle on other fixed
+// points or limit cycles (exponent <= 0), which pushes the zero crossing of the
+// mean above g_c; the two estimates together show that gap.
+struct StableBranchOptions {
+    double margin = 0.05;          // exponents above -margin are too close to zero to use
+    int bootstrap = 2000;          // parametric resamples of the means, as for the crossing
+    std::uint64_t seed = 1;        // bootstrap stream
+    void validate() const;
+};
+
+struct StableBranch {
+    bool found = false;
+    std::string message;
+    double g_c = 0.0;              // zero of the extrapolated line
+    double g_c_err = 0.0;          // standard deviation over resampled means
+    double g_1 = 0.0, g_2 = 0.0;   // the two points used (g_1 < g_2)
+};
+
+StableBranch stable_branch_edge(const ChaosCurve& c, const StableBranchOptions& opt = {});
+
 }  // namespace ratenet

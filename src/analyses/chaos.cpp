@@ -98,4 +98,79 @@ Crossing find_crossing(const ChaosCurve& c, const CrossingOptions& opt) {
     return out;
 }
 
+void StableBranchOptions::validate() const {
+    if (!(std::isfinite(margin) && margin >= 0.0)) throw invalid_parameter("stable_margin", format_value(margin), "must be >= 0");
+    if (bootstrap < 0) throw invalid_parameter("bootstrap", std::to_string(bootstrap), "must be >= 0");
+}
+
+namespace {
+// Indices of the two largest g before the first upward crossing of the means whose
+// mean + 3 sem < -margin; false if there are fewer than two.
+bool stable_pair(const ChaosCurve& c, double margin, std::size_t& i1, std::size_t& i2) {
+    std::size_t end = c.g.size();
+    double r, lo, hi;
+    if (crossing(c.g, c.mean, r, lo, hi))
+        for (std::size_t i = 0; i < c.g.size(); ++i)
+            if (c.g[i] == hi) end = i;
+    int found = 0;
+    for (std::size_t i = end; i-- > 0 && found < 2;) {
+        const double sem = std::isfinite(c.sem[i]) ? c.sem[i] : 0.0;
+        if (std::isfinite(c.mean[i]) && c.mean[i] + 3.0 * sem < -margin) {
+            if (found == 0) i2 = i; else i1 = i;
+            ++found;
+        }
+    }
+    return found == 2;
+}
+
+// Zero of the line through (g1, l1), (g2, l2), if it rises and the zero lies at or
+// beyond g2 (an extrapolation forwards).
+bool line_zero(double g1, double l1, double g2, double l2, double& root) {
+    if (!(l2 > l1)) return false;
+    root = g2 - l2 * (g2 - g1) / (l2 - l1);
+    return std::isfinite(root) && root >= g2;
+}
+}  // namespace
+
+StableBranch stable_branch_edge(const ChaosCurve& c, const StableBranchOptions& opt) {
+    opt.validate();
+    StableBranch out;
+    std::size_t i1 = 0, i2 = 0;
+    if (!stable_pair(c, opt.margin, i1, i2)) {
+        out.message = "fewer than two g with a clearly negative mean exponent (mean + 3 sem < -" +
+                      format_value(opt.margin) + ")";
+        return out;
+    }
+    out.g_1 = c.g[i1];
+    out.g_2 = c.g[i2];
+    if (!line_zero(out.g_1, c.mean[i1], out.g_2, c.mean[i2], out.g_c)) {
+        out.message = "the mean exponent does not rise between g = " + format_value(out.g_1) + " and " +
+                      format_value(out.g_2);
+        return out;
+    }
+    out.found = true;
+    if (opt.bootstrap == 0) return out;
+    Rng rng(opt.seed, Stream::bootstrap);
+    double mean = 0, m2 = 0;
+    int n = 0, missed = 0;
+    const auto sem = [&](std::size_t i) { return std::isfinite(c.sem[i]) ? c.sem[i] : 0.0; };
+    for (int b = 0; b < opt.bootstrap; ++b) {
+        const double l1 = c.mean[i1] + sem(i1) * rng.normal();
+        const double l2 = c.mean[i2] + sem(i2) * rng.normal();
+        double r;
+        if (line_zero(out.g_1, l1, out.g_2, l2, r)) {
+            ++n;
+            const double d = r - mean;
+            mean += d / n;
+            m2 += d * (r - mean);
+        } else {
+            ++missed;
+        }
+    }
+    if (n > 1) out.g_c_err = std::sqrt(m2 / (n - 1));
+    if (missed)
+        out.message = std::to_string(missed) + " of " + std::to_string(opt.bootstrap) + " resamples had no rising line";
+    return out;
+}
+
 }  // namespace ratenet

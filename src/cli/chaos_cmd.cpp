@@ -46,6 +46,9 @@ void setup_chaos(CLI::App& app, int& exit_code) {
                     ss << "\n  g_c = " << g.attr_double("g_c") << " +- " << g.attr_double("g_c_err");
                 else
                     ss << "\n  g_c not found: " << g.attr_string("message");
+                if (g.attr_int("g_c_stable_branch_found"))
+                    ss << "\n  stable branch extrapolated to zero: g_c = " << g.attr_double("g_c_stable_branch") << " +- "
+                       << g.attr_double("g_c_stable_branch_err");
                 ss << "\n  mean-field g_c = " << g.attr_double("g_c_meanfield") << " (" << g.attr_string("transition_meanfield")
                    << ") " << g.attr_string("meanfield_message") << "\nwrote " << r.path;
                 say(*o, ss.str());

@@ -27,6 +27,8 @@ Config chaos_sweep_config(const Config& cfg) {
     if (mf_points < 0 || mf_points > 10000) s.fail("meanfield_points", std::to_string(mf_points), "must be in 0 .. 10000");
     const auto boot = s.integer("bootstrap", 2000);
     if (boot < 0) s.fail("bootstrap", std::to_string(boot), "must be >= 0");
+    const double margin = s.number("stable_margin", 0.05);
+    if (!(std::isfinite(margin) && margin >= 0.0)) s.fail("stable_margin", format_value(margin), "must be >= 0");
     s.finish();
     Config out = cfg;
     toml::table params;
@@ -48,6 +50,10 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
     CrossingOptions copt;
     copt.bootstrap = static_cast<int>(s.integer("bootstrap", 2000));
     copt.seed = read_seeds(cfg).network;
+    StableBranchOptions bopt;
+    bopt.margin = s.number("stable_margin", 0.05);
+    bopt.bootstrap = copt.bootstrap;
+    bopt.seed = copt.seed;
     s.accept("g");
     s.accept("seeds");
     const std::vector<double>& g = plan.values.at(0);
@@ -78,6 +84,7 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
     }
     const ChaosCurve c = chaos_curve(gs, ls, ds);
     const Crossing x = find_crossing(c, copt);
+    const StableBranch sb = stable_branch_edge(c, bopt);
 
     auto grp = out.h5().create_group("chaos");
     grp.write("g", gs);
@@ -100,6 +107,11 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
     grp.attr("g_c", x.found ? x.g_c : nan);
     grp.attr("g_c_err", x.found ? x.g_c_err : nan);
     grp.attr("message", x.message);
+    grp.attr("g_c_stable_branch_found", sb.found);
+    grp.attr("g_c_stable_branch", sb.found ? sb.g_c : nan);
+    grp.attr("g_c_stable_branch_err", sb.found ? sb.g_c_err : nan);
+    grp.attr("stable_branch_g", std::vector<double>{sb.g_1, sb.g_2});
+    grp.attr("stable_branch_message", sb.message);
 
     // Mean-field theory for the same family (a single Gaussian population).
     const Seeds seeds = read_seeds(cfg);
