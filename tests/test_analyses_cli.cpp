@@ -9,6 +9,7 @@
 
 #include "cli_util.hpp"
 #include "io/h5.hpp"
+#include "ratenet/meanfield.hpp"
 
 using namespace ratenet_test;
 namespace h5 = ratenet::h5;
@@ -294,4 +295,35 @@ analysis = "fixed_points"
     EXPECT_EQ(f.read_doubles("sweep/results/count"), std::vector<double>(4, 1.0));
     EXPECT_EQ(f.read_doubles("sweep/results/n_unstable"), std::vector<double>(4, 1.0));
     EXPECT_EQ(f.read_doubles("sweep/results/index_sum"), std::vector<double>(4, 1.0));
+}
+
+// The excitatory_inhibitory family gets its mean-field g_c through the one-population
+// reduction, in units of the family's g: the file's value equals the reduction
+// applied by hand to the config's parameters, and g_eff per g is recorded.
+TEST(ChaosCli, ExcitatoryInhibitoryMeanField) {
+    TempDir d;
+    const std::string cfg = std::string(RATENET_SOURCE_DIR) + "/configs/chaos_excitatory_inhibitory.toml";
+    const auto r = run_ratenet("chaos " + sh_quote(cfg) +
+                                   " -o c.h5 -q --set model.n_e=80 --set model.n_i=20 --set lyapunov.t_sim=10"
+                                   " --set lyapunov.t_warmup=10 --set chaos.seeds=1",
+                               d.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    h5::File f(d / "c.h5", h5::File::Mode::read_only);
+    auto g = f.group("chaos");
+    ratenet::ExcitatoryInhibitoryParams p;
+    p.n_e = 80;
+    p.n_i = 20;
+    p.p = 0.2;
+    p.w_e = 1.0;
+    p.w_i = -5.0;
+    const auto c = ratenet::excitatory_inhibitory_coupling(p);
+    EXPECT_DOUBLE_EQ(g.attr_double("meanfield_g_eff_per_g"), c.g);
+    EXPECT_DOUBLE_EQ(g.attr_double("meanfield_mu_eff_per_g"), c.mu);
+    ratenet::Transfer phi;
+    phi.kind = ratenet::TransferKind::clipped_linear;
+    phi.r_max = 1.0;
+    const auto cr = ratenet::critical_coupling(ratenet::excitatory_inhibitory_meanfield(p, phi, 0.5));
+    ASSERT_EQ(cr.status, ratenet::CriticalStatus::found) << cr.message;
+    EXPECT_NEAR(g.attr_double("g_c_meanfield"), cr.g_c / c.g, 1e-12);
+    EXPECT_EQ(g.attr_string("transition_meanfield"), "chaos");
 }

@@ -510,3 +510,104 @@ TEST(MeanFieldChaos, Autocorrelation) {
     EXPECT_NEAR(std::log(a.delta[5000] / a.delta[6000]) / 10.0, a.kappa, 1e-6);
     EXPECT_NEAR(a.q.back(), (1.0 - a.kappa * a.kappa) / 4.0, 1e-8);   // q -> q(inf) = (1 - kappa^2)/g^2
 }
+
+// ---------------------------------------------------------------- excitatory_inhibitory
+
+#include <Eigen/Eigenvalues>
+
+#include "ratenet/integrate.hpp"
+#include "ratenet/models.hpp"
+
+namespace {
+
+ExcitatoryInhibitoryParams ei_params(Eigen::Index n_e, Eigen::Index n_i, double w_i, double g) {
+    ExcitatoryInhibitoryParams p;
+    p.n_e = n_e;
+    p.n_i = n_i;
+    p.p = 0.2;
+    p.w_e = 1.0;
+    p.w_i = w_i;
+    p.g = g;
+    p.seed = 5;
+    return p;
+}
+
+}  // namespace
+
+// Balanced E/I (alpha_E w_E + alpha_I w_I = 0) with tanh: the zero fixed point loses
+// stability where g_eff = g sqrt(alpha_E w_E^2 + alpha_I w_I^2) = 1, here g = 1/2.
+TEST(MeanFieldExcitatoryInhibitory, BalancedTanhCriticalCoupling) {
+    const auto p = ei_params(400, 100, -4.0, 1.0);
+    const auto c = excitatory_inhibitory_coupling(p);
+    EXPECT_NEAR(c.g, 2.0, 1e-15);
+    EXPECT_NEAR(c.mu, 0.0, 1e-14);
+    Transfer phi;
+    phi.kind = TransferKind::tanh;
+    const auto cr = critical_coupling(excitatory_inhibitory_meanfield(p, phi, 0.0));
+    ASSERT_EQ(cr.status, CriticalStatus::found) << cr.message;
+    EXPECT_NEAR(cr.g_c / c.g, 0.5, 1e-9);
+}
+
+// The reduction's two coefficients as statistics of drawn matrices: mu_eff is the
+// average row sum of W (N E W_ij), g_eff^2 is N Var(W_ij) within each presynaptic
+// population, weighted by the population fractions. (The spectrum is not a clean
+// check: the mean part, of order 1/sqrt(N) per entry, is a strongly non-normal rank-one
+// matrix that moves eigenvalues out of the circular-law disc, Rajan & Abbott 2006.)
+TEST(MeanFieldExcitatoryInhibitory, CoefficientsMatchDrawnMatrices) {
+    for (const double w_i : {-3.0, -4.0, -6.0}) {
+        const auto p = ei_params(1600, 400, w_i, 0.7);
+        const auto c = excitatory_inhibitory_coupling(p);
+        const Eigen::MatrixXd W = make_excitatory_inhibitory(p).W;
+        const double n = static_cast<double>(W.rows());
+        const double row_sum = W.sum() / n;
+        // Each row sum has variance ~ g_eff^2; averaged over N rows: error g_eff / sqrt(N).
+        EXPECT_NEAR(row_sum, p.g * c.mu, 5.0 * p.g * c.g / std::sqrt(n)) << "w_i = " << w_i;
+        const auto E = W.leftCols(p.n_e), I = W.rightCols(p.n_i);
+        const double var_e = (E.array() - E.mean()).square().mean(), var_i = (I.array() - I.mean()).square().mean();
+        const double g_eff2 = n * (0.8 * var_e + 0.2 * var_i);
+        EXPECT_NEAR(std::sqrt(g_eff2), p.g * c.g, 0.02 * p.g * c.g) << "w_i = " << w_i;
+    }
+}
+
+// Below g_c the network settles on a fixed point whose fields h_i are, across
+// neurons, Gaussian with the static mean-field mean m and variance Delta0. The mean
+// coupling grows as sqrt(N) (Dale's law with 1/sqrt(N) weights), so a realisation
+// shifts the common mean by O(1) amounts that shrink only slowly with N: two
+// networks of N = 4000 are averaged (measured deviations there: about 10%).
+TEST(MeanFieldExcitatoryInhibitory, StaticSolutionMatchesSimulatedFixedPoints) {
+    Transfer phi;
+    phi.kind = TransferKind::clipped_linear;
+    phi.r_max = 1.0;
+    const double b = 0.5;
+    double mean_sum = 0, var_sum = 0;
+    StaticResult st;
+    for (const std::uint64_t seed : {1u, 2u}) {
+        auto p = ei_params(3200, 800, -5.0, 0.3);
+        p.seed = seed;
+        st = solve_static(excitatory_inhibitory_meanfield(p, phi, b));
+        ASSERT_EQ(st.status, StaticStatus::converged) << st.message;
+        ASSERT_LT(st.stability, 0.8);  // well inside the stable range
+        Network net;
+        net.W = make_excitatory_inhibitory(p).W;
+        net.form = Form::current;
+        net.phi = phi;
+        const Eigen::Index n = net.W.rows();
+        net.tau = Eigen::VectorXd::Ones(n);
+        net.input.b = Eigen::VectorXd::Constant(n, b);
+        IntegratorOptions o;
+        o.t_end = 100.0;
+        o.dt_out = 100.0;
+        o.steady_tol = 1e-6;
+        struct Last : TrajectoryObserver {
+            Eigen::VectorXd x;
+            void observe(double, const Eigen::VectorXd& v) override { x = v; }
+        } last;
+        const RunResult r = integrate(net, Eigen::VectorXd::Zero(n), o, last);
+        ASSERT_TRUE(r.steady_state) << to_string(r.status);
+        const double mean = last.x.mean();
+        mean_sum += mean;
+        var_sum += (last.x.array() - mean).square().sum() / static_cast<double>(n - 1);
+    }
+    EXPECT_NEAR(mean_sum / 2, st.m, 0.15 * st.m) << "Delta0 = " << st.delta0;
+    EXPECT_NEAR(var_sum / 2, st.delta0, 0.2 * st.delta0) << "m = " << st.m;
+}

@@ -57,6 +57,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ratenet/models/excitatory_inhibitory.hpp"
 #include "ratenet/transfer.hpp"
 
 namespace ratenet {
@@ -115,7 +116,10 @@ double nested_gaussian_square(const QuadratureRule& outer, const QuadratureRule&
 struct MeanFieldOptions {
     Transfer phi;            // any kind but prelu (one slope per neuron has no single-population form)
     double g = 1.0;          // coupling strength, >= 0
-    double mu = 0.0;         // mean coupling (J_ij mean mu / N)
+    double mu = 0.0;         // mean coupling (J_ij mean mu / N), or mu * g (below)
+    // The mean coupling is mu * g rather than mu: families where one overall gain
+    // scales mean and fluctuations alike (excitatory_inhibitory).
+    bool mu_scales_with_g = false;
     double b = 0.0;          // constant input
     // Rule for smooth phi (see gaussian_trapezoid for why the trapezoid is the default: with
     // Gauss-Hermite of order 96, E[tanh'(2 z)] is off by 6e-6, with 121 trapezoid points by 4e-13).
@@ -201,6 +205,27 @@ struct CriticalResult {
 // g_c where g^2 <phi'(h)^2> = 1 along the fixed-point branch continued from g = 0
 // (opt.g is ignored).
 CriticalResult critical_coupling(const MeanFieldOptions& opt, const CriticalOptions& copt = {});
+
+// The excitatory_inhibitory family (models/excitatory_inhibitory.hpp) as one
+// Gaussian population. Its W_ij depends on the presynaptic population only, so
+// every neuron, excitatory or inhibitory, receives input with the same
+// statistics: the populations' order parameters coincide (m_E = m_I, Delta_E =
+// Delta_I) and the Kadmon-Sompolinsky stability matrix M_kl = alpha_l g_kl^2
+// <phi'^2>_l has identical rows, so its spectral radius is its trace,
+// sum_l alpha_l g_kl^2 <phi'^2>. The family is then the one-population theory with
+//   g_eff  = g sqrt(alpha_E w_E^2 + alpha_I w_I^2)          (N Var W_ij, averaged)
+//   mu_eff = g sqrt(p N / (1 - p)) (alpha_E w_E + alpha_I w_I)  (N E W_ij, averaged)
+// (alpha = population fraction, N = n_e + n_i; the diagonal's 1/N share is
+// neglected). Both scale with g: per unit g,
+struct EffectiveCoupling {
+    double g = 0.0;   // g_eff / g
+    double mu = 0.0;  // mu_eff / g
+};
+EffectiveCoupling excitatory_inhibitory_coupling(const ExcitatoryInhibitoryParams& p);
+// Mean-field options in units of g_eff (g = g_eff; mu_scales_with_g set so that
+// mu * g_eff = mu_eff): a critical g_eff found by critical_coupling is the
+// family's g_c times EffectiveCoupling::g.
+MeanFieldOptions excitatory_inhibitory_meanfield(const ExcitatoryInhibitoryParams& p, const Transfer& phi, double b);
 
 // ---------------------------------------------------------------- tanh chaos (SCS 1988)
 

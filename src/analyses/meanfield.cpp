@@ -292,12 +292,14 @@ struct StaticEval {
     double norm() const { return std::hypot(e1, e2); }
 };
 
+double mean_coupling(const MeanFieldOptions& o) { return o.mu_scales_with_g ? o.mu * o.g : o.mu; }
+
 StaticEval evaluate(const MeanFieldOptions& o, double m, double d) {
     StaticEval e;
     e.m = m;
     e.d = d;
     e.mom = gaussian_moments(o.phi, m, d, o.rule, o.quadrature_order);
-    e.r1 = m - o.b - o.mu * e.mom.phi;
+    e.r1 = m - o.b - mean_coupling(o) * e.mom.phi;
     e.r2 = d - o.g * o.g * e.mom.phi2;
     e.e1 = e.r1 / (1.0 + std::fabs(m) + std::fabs(o.b));
     e.e2 = e.r2 / (1.0 + d);
@@ -366,7 +368,7 @@ StaticResult solve_static(const MeanFieldOptions& opt, double m_guess, double de
     // nonzero start) this is where the divergence shows.
     const int max_fp = 50 * opt.max_iterations;
     for (int k = 0; k < max_fp; ++k, ++it) {
-        const double mn = 0.5 * (cur.m + opt.b + opt.mu * cur.mom.phi);
+        const double mn = 0.5 * (cur.m + opt.b + mean_coupling(opt) * cur.mom.phi);
         const double dn = 0.5 * (cur.d + opt.g * opt.g * cur.mom.phi2);
         cur = evaluate(opt, mn, dn);
         if (runaway(cur))
@@ -432,6 +434,25 @@ double threshold_linear_divergence(double mu, double G) {
     return f2 > 0 ? 1.0 / (G * std::sqrt(f2)) : inf;
 }
 
+// The same threshold when the mean coupling grows with g (mu * g): the smallest g
+// with g >= g_div(mu g), by a scan of (0, g_max] and bisection; infinity if none.
+double threshold_linear_divergence_ray(double mu, double G, double g_max) {
+    const auto excess = [&](double g) { return g - threshold_linear_divergence(mu * g, G); };
+    const int n = 400;
+    double g_prev = 0.0, e_prev = -inf;
+    for (int k = 1; k <= n; ++k) {
+        const double g = g_max * k / n;
+        const double e = excess(g);
+        if (e >= 0.0) {
+            if (!std::isfinite(e_prev)) return g;
+            return find_root(excess, g_prev, g, e_prev, e, 1e-13);
+        }
+        g_prev = g;
+        e_prev = e;
+    }
+    return inf;
+}
+
 bool bounded_transfer(const Transfer& phi) {
     return phi.kind == TransferKind::tanh || phi.kind == TransferKind::sigmoid ||
            phi.kind == TransferKind::clipped_linear;
@@ -443,7 +464,9 @@ CriticalResult critical_coupling(const MeanFieldOptions& opt, const CriticalOpti
     opt.validate();
     copt.validate();
     CriticalResult res;
-    if (is_threshold_linear(opt.phi)) res.g_divergence = threshold_linear_divergence(opt.mu, tl_gain(opt.phi));
+    if (is_threshold_linear(opt.phi))
+        res.g_divergence = opt.mu_scales_with_g ? threshold_linear_divergence_ray(opt.mu, tl_gain(opt.phi), copt.g_max)
+                                                : threshold_linear_divergence(opt.mu, tl_gain(opt.phi));
     MeanFieldOptions o = opt;
     const auto solve_at = [&o](double g, const StaticResult& seed) {
         o.g = g;
@@ -524,6 +547,29 @@ CriticalResult critical_coupling(const MeanFieldOptions& opt, const CriticalOpti
                           "starts to grow";
     }
     return res;
+}
+
+EffectiveCoupling excitatory_inhibitory_coupling(const ExcitatoryInhibitoryParams& p) {
+    // The generator checks the parameters; an empty draw is cheap enough to reuse its checks.
+    if (p.n_e < 1 || p.n_i < 1 || !(p.p > 0 && p.p < 1) || !(p.w_e > 0) || !(p.w_i < 0))
+        throw invalid_parameter("model", "excitatory_inhibitory", "needs n_e, n_i >= 1, 0 < p < 1, w_e > 0, w_i < 0");
+    const double n = static_cast<double>(p.n_e + p.n_i);
+    const double ae = static_cast<double>(p.n_e) / n, ai = static_cast<double>(p.n_i) / n;
+    EffectiveCoupling c;
+    c.g = std::sqrt(ae * p.w_e * p.w_e + ai * p.w_i * p.w_i);
+    c.mu = std::sqrt(p.p * n / (1.0 - p.p)) * (ae * p.w_e + ai * p.w_i);
+    return c;
+}
+
+MeanFieldOptions excitatory_inhibitory_meanfield(const ExcitatoryInhibitoryParams& p, const Transfer& phi, double b) {
+    const EffectiveCoupling c = excitatory_inhibitory_coupling(p);
+    MeanFieldOptions o;
+    o.phi = phi;
+    o.b = b;
+    o.g = p.g * c.g;
+    o.mu = c.mu / c.g;
+    o.mu_scales_with_g = true;
+    return o;
 }
 
 // ---------------------------------------------------------------- tanh DMFT

@@ -113,37 +113,65 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
     grp.attr("stable_branch_g", std::vector<double>{sb.g_1, sb.g_2});
     grp.attr("stable_branch_message", sb.message);
 
-    // Mean-field theory for the same family (a single Gaussian population).
+    // Mean-field theory for the same family: one Gaussian population; the
+    // excitatory_inhibitory family reduces to one exactly (see meanfield.hpp), in
+    // units of g_eff = g_scale * g.
     const Seeds seeds = read_seeds(cfg);
     std::string mf_message;
     double g_c_mf = nan;
+    double g_scale = nan, mu_scale = nan;
     std::string transition = "unknown";
     try {
         const Config c0 = point_config(cfg, plan, 0);
         const Network net = read_network(c0, seeds);
-        if (net.model.name != "random_gaussian") {
-            mf_message = "mean-field prediction implemented for random_gaussian (one population) only";
+        const bool ei = net.model.name == "excitatory_inhibitory";
+        if (net.model.name != "random_gaussian" && !ei) {
+            mf_message = "mean-field prediction implemented for random_gaussian and excitatory_inhibitory only";
         } else if (net.form != Form::current) {
             mf_message = "mean-field prediction implemented for the current form only";
+        } else if (key != "model.g") {
+            mf_message = "mean-field prediction needs the swept key model.g";
         } else {
-            MeanFieldOptions mo;
-            mo.phi = net.phi;
             Section m = c0.section("model");
-            mo.mu = m.number("mu", 0.0);
-            mo.b = net.input.b.mean();
-            if ((net.input.b.array() != mo.b).any()) mf_message = "non-uniform input replaced by its mean; ";
+            const double b = net.input.b.mean();
+            if ((net.input.b.array() != b).any()) mf_message = "non-uniform input replaced by its mean; ";
+            MeanFieldOptions mo;
+            if (ei) {
+                const ExcitatoryInhibitoryParams d;
+                ExcitatoryInhibitoryParams ep;
+                ep.n_e = m.integer("n_e", d.n_e);
+                ep.n_i = m.integer("n_i", d.n_i);
+                ep.p = m.number("p", d.p);
+                ep.w_e = m.number("w_e", d.w_e);
+                ep.w_i = m.number("w_i", d.w_i);
+                const EffectiveCoupling ec = excitatory_inhibitory_coupling(ep);
+                mo = excitatory_inhibitory_meanfield(ep, net.phi, b);
+                g_scale = ec.g;
+                mu_scale = ec.mu;
+            } else {
+                mo.phi = net.phi;
+                mo.mu = m.number("mu", 0.0);
+                mo.b = b;
+                g_scale = 1.0;
+                mu_scale = mo.mu;
+            }
             const CriticalResult cr = critical_coupling(mo);
             transition = std::string(to_string(cr.transition));
             if (cr.status == CriticalStatus::found)
-                g_c_mf = cr.g_c;
+                g_c_mf = cr.g_c / g_scale;
             else
                 mf_message += cr.message;
-            if (net.phi.kind == TransferKind::tanh && mo.b == 0.0 && mo.mu == 0.0 && mf_points > 0) {
-                std::vector<double> gm;
-                const double lo = std::min(gs.front(), 1.0), hi = gs.back();
-                for (std::int64_t k = 0; k < mf_points; ++k)
-                    gm.push_back(lo + (hi - lo) * static_cast<double>(k) / static_cast<double>(std::max<std::int64_t>(1, mf_points - 1)));
-                const auto curve = tanh_lyapunov_curve(gm);
+            const double mean_coupling = ei ? mu_scale : mo.mu;
+            if (net.phi.kind == TransferKind::tanh && b == 0.0 && mean_coupling == 0.0 && mf_points > 0) {
+                // The SCS curve, in units of the family's g.
+                std::vector<double> gm, ge;
+                const double lo = std::min(gs.front(), 1.0 / g_scale), hi = gs.back();
+                for (std::int64_t k = 0; k < mf_points; ++k) {
+                    gm.push_back(lo + (hi - lo) * static_cast<double>(k) /
+                                          static_cast<double>(std::max<std::int64_t>(1, mf_points - 1)));
+                    ge.push_back(g_scale * gm.back());
+                }
+                const auto curve = tanh_lyapunov_curve(ge);
                 std::vector<double> lm;
                 std::vector<std::string> st;
                 for (const auto& pnt : curve) {
@@ -156,11 +184,14 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
                 mg.write_strings("status", st);
                 mg.attr("source", "Sompolinsky, Crisanti & Sommers, PRL 61:259 (1988): ground state of the DMFT "
                                   "Schroedinger problem, lambda_max = -1 + sqrt(-E0)");
+                mg.attr("g_eff_per_g", g_scale);
             }
         }
     } catch (const std::exception& e) {
         mf_message = std::string("mean-field prediction failed: ") + e.what();
     }
+    grp.attr("meanfield_g_eff_per_g", g_scale);
+    grp.attr("meanfield_mu_eff_per_g", mu_scale);
     grp.attr("g_c_meanfield", g_c_mf);
     grp.attr("transition_meanfield", transition);
     grp.attr("meanfield_message", mf_message);
