@@ -21,7 +21,8 @@ Connectivity make_ctln(const CtlnParams& p) {
     require(p.eps < p.delta / (p.delta + 1.0), "eps", str(p.eps),
             "must be < delta/(delta+1) = " + str(p.delta / (p.delta + 1.0)) + " (the legal CTLN range)");
     Connectivity c;
-    c.W = Eigen::MatrixXd::Constant(p.n, p.n, -1.0 - p.delta);
+    c.W = coupling_matrix(p.n, p.n);
+    c.W.setConstant(-1.0 - p.delta);
     c.W.diagonal().setZero();
     std::set<std::pair<Eigen::Index, Eigen::Index>> seen;
     std::string edge_text;

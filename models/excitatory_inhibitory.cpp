@@ -25,7 +25,8 @@ Connectivity make_excitatory_inhibitory(const ExcitatoryInhibitoryParams& p) {
     const double scale = p.g / std::sqrt(p.p * (1.0 - p.p) * static_cast<double>(n));
     Rng rng(p.seed, Stream::network);
     Connectivity c;
-    c.W = Eigen::MatrixXd::Zero(n, n);
+    c.W = coupling_matrix(n, n);
+    c.W.setZero();
     for (Eigen::Index i = 0; i < n; ++i)
         for (Eigen::Index j = 0; j < n; ++j) {
             const bool connected = rng.uniform() < p.p;  // drawn for every pair: a fixed stream layout

@@ -17,7 +17,8 @@ Connectivity make_hahnloser_wta(const HahnloserWtaParams& p) {
     require_finite("beta", p.beta);
     require_finite("gamma", p.gamma);
     Connectivity c;
-    c.W = Eigen::MatrixXd::Constant(p.n, p.n, -p.beta);
+    c.W = coupling_matrix(p.n, p.n);
+    c.W.setConstant(-p.beta);
     c.W.diagonal().array() += p.alpha;
     if (p.gamma != 0.0 && p.n > 1) {
         for (Eigen::Index i = 0; i < p.n; ++i) {

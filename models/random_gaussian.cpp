@@ -30,7 +30,7 @@ Connectivity make_random_gaussian(const RandomGaussianParams& p) {
     if (p.k == 0) {
         const double n = static_cast<double>(p.n);
         const double mean = p.mu / n, sd = p.g / std::sqrt(n);
-        c.W.resize(p.n, p.n);
+        c.W = coupling_matrix(p.n, p.n);
         // Draw order: row by row, every entry (the diagonal too, then zeroed), so the
         // stream does not depend on zero_diagonal.
         for (Eigen::Index i = 0; i < p.n; ++i)

@@ -18,7 +18,7 @@ Connectivity make_ring(const RingParams& p) {
     require_finite("j0", p.j0);
     require_finite("j1", p.j1);
     Connectivity c;
-    c.W.resize(p.n, p.n);
+    c.W = coupling_matrix(p.n, p.n);
     const double n = static_cast<double>(p.n);
     for (Eigen::Index i = 0; i < p.n; ++i)
         for (Eigen::Index j = 0; j < p.n; ++j) {

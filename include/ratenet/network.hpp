@@ -70,4 +70,10 @@ struct Network {
 
 using NetworkPtr = std::shared_ptr<const Network>;
 
+// An uninitialised rows x cols matrix for a coupling matrix W. Large ones (>= 16 MiB)
+// ask the kernel for transparent huge pages before the first write (Linux, where
+// THP is "madvise" or "always"): a matrix-vector product streams all of W, and
+// 2 MiB pages spare the TLB and let the prefetchers run across 4 KiB boundaries.
+Eigen::MatrixXd coupling_matrix(Eigen::Index rows, Eigen::Index cols);
+
 }  // namespace ratenet

@@ -12,6 +12,7 @@
 
 #include "io/h5.hpp"
 #include "ratenet/errors.hpp"
+#include "ratenet/network.hpp"
 
 namespace ratenet::io {
 
@@ -75,7 +76,7 @@ Eigen::MatrixXd read_npy(const std::string& path) {
         read_as(std::int32_t{});
     else
         throw io_error(path, "unsupported .npy dtype " + descr + " (use float64, float32, int64 or int32, little-endian)");
-    Eigen::MatrixXd out(rows, cols);
+    Eigen::MatrixXd out = coupling_matrix(rows, cols);
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index j = 0; j < cols; ++j)
             out(i, j) = fortran ? vals[static_cast<std::size_t>(j * rows + i)] : vals[static_cast<std::size_t>(i * cols + j)];
@@ -128,7 +129,7 @@ Eigen::MatrixXd read_h5(const std::string& path, const std::string& dataset) {
     const auto vals = f.read_doubles(dataset);
     const auto rows = static_cast<Eigen::Index>(dims[0]);
     const auto cols = dims.size() == 2 ? static_cast<Eigen::Index>(dims[1]) : 1;
-    Eigen::MatrixXd out(rows, cols);
+    Eigen::MatrixXd out = coupling_matrix(rows, cols);
     for (Eigen::Index i = 0; i < rows; ++i)
         for (Eigen::Index j = 0; j < cols; ++j) out(i, j) = vals[static_cast<std::size_t>(i * cols + j)];
     return out;

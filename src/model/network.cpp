@@ -5,6 +5,12 @@
 
 #include "ratenet/errors.hpp"
 
+#ifdef __linux__
+#include <sys/mman.h>
+
+#include <cstdint>
+#endif
+
 namespace ratenet {
 
 std::string_view to_string(Form f) noexcept { return f == Form::rate ? "rate" : "current"; }
@@ -81,5 +87,20 @@ void Network::validate() const {
 }
 
 Eigen::MatrixXd Network::dense_W() const { return sparse ? Eigen::MatrixXd(W_sparse) : W; }
+
+Eigen::MatrixXd coupling_matrix(Eigen::Index rows, Eigen::Index cols) {
+    Eigen::MatrixXd W(rows, cols);
+#ifdef __linux__
+    constexpr std::uintptr_t huge = std::uintptr_t{1} << 21;
+    const auto bytes = static_cast<std::uintptr_t>(W.size()) * sizeof(double);
+    if (bytes >= 8 * huge) {
+        // Whole huge pages inside the buffer; advice only: a refusal changes nothing.
+        const auto begin = reinterpret_cast<std::uintptr_t>(W.data());
+        const std::uintptr_t first = (begin + huge - 1) & ~(huge - 1), last = (begin + bytes) & ~(huge - 1);
+        if (last > first) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    }
+#endif
+    return W;
+}
 
 }  // namespace ratenet
