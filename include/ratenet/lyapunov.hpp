@@ -139,9 +139,10 @@ struct LyapunovOptions {
     bool volume_check = false;
     bool use_active_rows = true;   // for the Network overload (threshold-linear phi)
     std::int64_t checkpoint_every = 0;   // emit a checkpoint every this many ONS intervals; 0 = never
-    // OpenMP threads for the products (Eigen's GEMM); 0 = automatic: one thread below
-    // n^2 k = 8e6 (fork/join would dominate), else the OpenMP default. Results are
-    // identical for a given thread count; resume with the same count for bitwise equality.
+    // OpenMP threads for the products and the QR; 0 = automatic: one thread below
+    // n^2 k = 8e6 (fork/join would dominate), else the OpenMP default. The kernels
+    // split work in blocks fixed by the shapes (src/linalg), so results have the
+    // same bits for every thread count.
     int threads = 0;
 
     // Checks the options alone; with n, also k <= n and the size of x0.

@@ -1,6 +1,11 @@
 #include "cli/parallel.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #ifdef RATENET_HAVE_MPI
 // The C API only: Open MPI's deprecated C++ bindings would need libmpi_cxx.
@@ -42,6 +47,19 @@ Parallel& Parallel::instance(int* argc, char*** argv) {
         p.mpi_ = true;
         MPI_Comm_rank(MPI_COMM_WORLD, &p.rank_);
         MPI_Comm_size(MPI_COMM_WORLD, &p.size_);
+#ifdef _OPENMP
+        // Ranks sharing a node share its cores: unless the user chose
+        // (OMP_NUM_THREADS), each rank takes its share, so that P ranks do not run
+        // P x cores threads. Results do not depend on the thread count.
+        if (!std::getenv("OMP_NUM_THREADS")) {
+            MPI_Comm node;
+            MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, p.rank_, MPI_INFO_NULL, &node);
+            int local = 1;
+            MPI_Comm_size(node, &local);
+            MPI_Comm_free(&node);
+            omp_set_num_threads(std::max(1, omp_get_num_procs() / std::max(1, local)));
+        }
+#endif
     }
 #else
     (void)argc;
