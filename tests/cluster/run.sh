@@ -27,6 +27,21 @@ check mpi_1_rank bash -c "mpirun -n 1 --oversubscribe '$BIN' sweep '$CFG' -o mpi
 check mpi_2_ranks bash -c "mpirun -n 2 --oversubscribe '$BIN' sweep '$CFG' -o mpi2.h5 --quiet && $CMP serial.h5 mpi2.h5"
 check mpi_too_many_ranks bash -c "mpirun -n 2 --oversubscribe '$BIN' sweep '$CFG' --set 'sweep.params={\"model.g\"=[1.0]}' --set sweep.seeds=1 -o x.h5 2> err.txt; rc=\$?; [ \$rc -eq 2 ] && grep -q 'more MPI ranks than sweep points' err.txt"
 
+# Threads: the dense kernels split work by shapes, not by threads, so 1 or 2
+# OpenMP threads, and 2 MPI ranks left to share the cores themselves (no
+# OMP_NUM_THREADS), give the same bits. Sizes large enough for the threaded paths:
+# N = 700 (matrix-vector products), 64 tangent vectors (products and QR).
+TCFG=(--set model.n=700 --set sweep.analysis='"lyapunov"' --set lyapunov.k=64 --set lyapunov.t_sim=4
+      --set lyapunov.t_warmup=2 --set lyapunov.t_ons_warmup=1 --set sweep.seeds=1
+      --set 'sweep.params={"model.g"=[1.5, 2.0]}')
+threads_same_bits() {
+  OMP_NUM_THREADS=1 "$BIN" sweep "$CFG" "${TCFG[@]}" -o t1.h5 --quiet || return 1
+  OMP_NUM_THREADS=2 "$BIN" sweep "$CFG" "${TCFG[@]}" -o t2.h5 --quiet || return 1
+  env -u OMP_NUM_THREADS mpirun -n 2 --oversubscribe "$BIN" sweep "$CFG" "${TCFG[@]}" -o t3.h5 --quiet || return 1
+  $CMP t1.h5 t2.h5 && $CMP t1.h5 t3.h5
+}
+check threads_same_bits threads_same_bits
+
 # Shards merged locally.
 check shards_merged bash -c "for i in 0 1 2; do '$BIN' sweep '$CFG' --shard \$i/3 -o local\$i.h5 --quiet || exit 1; done; '$BIN' merge local.h5 local0.h5 local1.h5 local2.h5 && $CMP serial.h5 local.h5"
 check merge_refuses_other_config bash -c "'$BIN' sweep '$CFG' --set model.n=50 --shard 0/3 -o other0.h5 --quiet; '$BIN' merge bad.h5 other0.h5 local1.h5 2> err.txt; [ \$? -eq 2 ] && grep -q 'different sweep config' err.txt && [ ! -e bad.h5 ]"
