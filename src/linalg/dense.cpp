@@ -96,6 +96,11 @@ void dgemm_block(double alpha, const double* a, int lda, const double* b, int ld
 // Below this many multiply-adds a product is not worth a parallel region.
 constexpr double parallel_work = 2.0e6;
 
+// Blocks for splitting an extent of n: a power of two, each at least ~96 wide.
+Eigen::Index split_count(Eigen::Index n) {
+    return static_cast<Eigen::Index>(std::bit_floor(static_cast<std::size_t>(std::clamp<Eigen::Index>(n / 96, 1, 16))));
+}
+
 }  // namespace
 
 const char* backend() noexcept {
@@ -106,7 +111,7 @@ const char* backend() noexcept {
 ColumnBlocks column_blocks(double work, Eigen::Index k) noexcept {
     ColumnBlocks cb;
     cb.k = k;
-    cb.count = work < parallel_work ? 1 : std::clamp<Eigen::Index>(k / 32, 1, 16);
+    cb.count = work < parallel_work ? 1 : split_count(k);
     return cb;
 }
 
@@ -159,24 +164,28 @@ void gemm(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta,
         dgemm_block(alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc, mi, ki, ni);
         return;
     }
-    if (k >= 64) {
-        // Column blocks of B and C, at least 32 columns wide.
-        const Eigen::Index blocks = std::clamp<Eigen::Index>(k / 32, 2, 16);
+    // Blocks at least ~96 wide (each call packs its whole left operand, so narrow
+    // blocks repack it often) and a power of two in number (2 or 4 threads share
+    // them evenly): columns of B and C, or for few columns, rows of A and C.
+    const Eigen::Index cblocks = split_count(k);
+    if (cblocks >= 2) {
 #pragma omp parallel for schedule(dynamic, 1)
-        for (Eigen::Index b = 0; b < blocks; ++b) {
-            const Eigen::Index c0 = (b * k) / blocks, c1 = ((b + 1) * k) / blocks;
+        for (Eigen::Index b = 0; b < cblocks; ++b) {
+            const Eigen::Index c0 = (b * k) / cblocks, c1 = ((b + 1) * k) / cblocks;
             dgemm_block(alpha, A.data(), lda, B.data() + c0 * B.outerStride(), ldb, beta, C.data() + c0 * C.outerStride(),
                         ldc, mi, static_cast<int>(c1 - c0), ni);
         }
-    } else {
-        // Few columns: row blocks of A and C.
-        const Eigen::Index blocks = std::clamp<Eigen::Index>(m / 64, 1, 16);
+        return;
+    }
+    const Eigen::Index rblocks = split_count(m);
+    if (rblocks < 2) {
+        dgemm_block(alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc, mi, ki, ni);
+        return;
+    }
 #pragma omp parallel for schedule(dynamic, 1)
-        for (Eigen::Index b = 0; b < blocks; ++b) {
-            const Eigen::Index r0 = (b * m) / blocks, r1 = ((b + 1) * m) / blocks;
-            dgemm_block(alpha, A.data() + r0, lda, B.data(), ldb, beta, C.data() + r0, ldc, static_cast<int>(r1 - r0),
-                        ki, ni);
-        }
+    for (Eigen::Index b = 0; b < rblocks; ++b) {
+        const Eigen::Index r0 = (b * m) / rblocks, r1 = ((b + 1) * m) / rblocks;
+        dgemm_block(alpha, A.data() + r0, lda, B.data(), ldb, beta, C.data() + r0, ldc, static_cast<int>(r1 - r0), ki, ni);
     }
 }
 
