@@ -150,7 +150,8 @@ StableBranch stable_branch_edge(const ChaosCurve& c, const StableBranchOptions& 
     }
     out.found = true;
     if (opt.bootstrap == 0) return out;
-    Rng rng(opt.seed, Stream::bootstrap);
+    // Its own draws (index 1 off the bootstrap seed), independent of the crossing's.
+    Rng rng(derive_seed(opt.seed, 1), Stream::bootstrap);
     double mean = 0, m2 = 0;
     int n = 0, missed = 0;
     const auto sem = [&](std::size_t i) { return std::isfinite(c.sem[i]) ? c.sem[i] : 0.0; };

@@ -375,6 +375,9 @@ private:
         sys_.jacobian_times(t, x, eye_, M_);
         M_ *= dt_;
         M_.diagonal().array() += 1.0;
+        // Eigen's blocked LU splits its products by the thread count: one thread keeps
+        // the bits independent of it.
+        const linalg::OneThread one;
         lu_.compute(M_);
         return lu_.matrixLU().diagonal().array().abs().log().sum();
     }

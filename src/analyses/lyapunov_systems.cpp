@@ -2,6 +2,7 @@
 // reference systems with known spectra (linear, Lorenz-63).
 #include <utility>
 
+#include "linalg/dense.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/lyapunov.hpp"
 
@@ -50,7 +51,8 @@ void LinearTangentSystem::rhs(double /*t*/, const Eigen::VectorXd& x, Eigen::Vec
 
 void LinearTangentSystem::jacobian_times(double /*t*/, const Eigen::VectorXd& /*x*/, const Eigen::MatrixXd& Q,
                                          Eigen::MatrixXd& out) {
-    out.noalias() = A_ * Q;
+    out.resize(A_.rows(), Q.cols());
+    linalg::gemm(1.0, A_, Q, 0.0, out);
 }
 
 double LinearTangentSystem::jacobian_trace(double /*t*/, const Eigen::VectorXd& /*x*/) { return A_.trace(); }

@@ -439,16 +439,20 @@ double threshold_linear_divergence(double mu, double G) {
 double threshold_linear_divergence_ray(double mu, double G, double g_max) {
     const auto excess = [&](double g) { return g - threshold_linear_divergence(mu * g, G); };
     const int n = 400;
-    double g_prev = 0.0, e_prev = -inf;
+    double g_prev = 0.0;  // excess(0) = -sqrt(2)/G < 0
     for (int k = 1; k <= n; ++k) {
         const double g = g_max * k / n;
         const double e = excess(g);
         if (e >= 0.0) {
-            if (!std::isfinite(e_prev)) return g;
-            return find_root(excess, g_prev, g, e_prev, e, 1e-13);
+            // Bisection: robust where g_div is infinite (excess -inf) inside the bracket.
+            double lo = g_prev, hi = g;
+            for (int it = 0; it < 200 && hi - lo > 1e-13 * hi; ++it) {
+                const double mid = 0.5 * (lo + hi);
+                (excess(mid) >= 0.0 ? hi : lo) = mid;
+            }
+            return hi;
         }
         g_prev = g;
-        e_prev = e;
     }
     return inf;
 }

@@ -5,6 +5,7 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#include <unistd.h>
 #endif
 
 #ifdef RATENET_HAVE_MPI
@@ -50,15 +51,18 @@ Parallel& Parallel::instance(int* argc, char*** argv) {
 #ifdef _OPENMP
         // Ranks sharing a node share its cores: unless the user chose
         // (OMP_NUM_THREADS), each rank takes its share, so that P ranks do not run
-        // P x cores threads. Results do not depend on the thread count.
-        if (!std::getenv("OMP_NUM_THREADS")) {
-            MPI_Comm node;
-            MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, p.rank_, MPI_INFO_NULL, &node);
-            int local = 1;
-            MPI_Comm_size(node, &local);
-            MPI_Comm_free(&node);
-            omp_set_num_threads(std::max(1, omp_get_num_procs() / std::max(1, local)));
-        }
+        // P x cores threads. A launcher that binds ranks to cores already shows
+        // each rank its own (omp_get_num_procs follows the affinity mask): then
+        // nothing is divided. The split is collective: every rank makes it.
+        MPI_Comm node;
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, p.rank_, MPI_INFO_NULL, &node);
+        int local = 1;
+        MPI_Comm_size(node, &local);
+        MPI_Comm_free(&node);
+        const long online = sysconf(_SC_NPROCESSORS_ONLN);
+        const int procs = omp_get_num_procs();
+        if (!std::getenv("OMP_NUM_THREADS") && local > 1 && online > 0 && procs >= online)
+            omp_set_num_threads(std::max(1, procs / local));
 #endif
     }
 #else

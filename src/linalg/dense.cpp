@@ -33,13 +33,26 @@ char* openblas_get_config() __attribute__((weak));
 
 namespace ratenet::linalg {
 
+OneThread::OneThread() {
+#ifdef _OPENMP
+    saved_ = omp_get_max_threads();
+    if (saved_ != 1) omp_set_num_threads(1);
+#endif
+}
+
+OneThread::~OneThread() {
+#ifdef _OPENMP
+    if (saved_ != 1) omp_set_num_threads(saved_);
+#endif
+}
+
 namespace {
 
 // One thread inside the BLAS: ratenet splits the work itself (fixed blocks), so
 // the library must not split it again, differently for each thread count. A
 // pthreads OpenBLAS is set to one thread once; an OpenMP one follows the calling
 // thread's OpenMP setting (openblas_set_num_threads would change that setting
-// for the caller), which OneBlasThread below holds at one around every call.
+// for the caller), which OneThread (dense.hpp) holds at one around every call.
 void single_threaded_blas() {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -47,30 +60,6 @@ void single_threaded_blas() {
             openblas_set_num_threads(1);
     });
 }
-
-// OpenBLAS built for OpenMP sizes its team from omp_get_max_threads() (not from
-// openblas_set_num_threads) whenever it is called outside an active parallel
-// region; this guard makes such a call single-threaded. The ICV belongs to the
-// calling thread, so other threads are not affected.
-class OneBlasThread {
-public:
-    OneBlasThread() {
-#ifdef _OPENMP
-        saved_ = omp_get_max_threads();
-        if (saved_ != 1) omp_set_num_threads(1);
-#endif
-    }
-    ~OneBlasThread() {
-#ifdef _OPENMP
-        if (saved_ != 1) omp_set_num_threads(saved_);
-#endif
-    }
-    OneBlasThread(const OneBlasThread&) = delete;
-    OneBlasThread& operator=(const OneBlasThread&) = delete;
-
-private:
-    int saved_ = 1;
-};
 
 int to_int(Eigen::Index v, const char* what) {
     if (v > std::numeric_limits<int>::max())
@@ -83,13 +72,17 @@ void dgemm_block(double alpha, const double* a, int lda, const double* b, int ld
                  int m, int n, int k) {
     if (m == 0 || n == 0) return;
     if (k == 0) {
-        // dgemm with k = 0 scales C by beta; keep that meaning.
+        // dgemm with k = 0 scales C by beta, and with beta = 0 sets it to zero
+        // (whatever C held, NaN included).
         for (int j = 0; j < n; ++j)
-            for (int i = 0; i < m; ++i) c[i + static_cast<std::ptrdiff_t>(j) * ldc] *= beta;
+            for (int i = 0; i < m; ++i) {
+                double& x = c[i + static_cast<std::ptrdiff_t>(j) * ldc];
+                x = beta == 0.0 ? 0.0 : x * beta;
+            }
         return;
     }
     const char no = 'N';
-    const OneBlasThread one;
+    const OneThread one;
     dgemm_(&no, &no, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
 }
 
@@ -221,7 +214,7 @@ bool qr_orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& log_r, QrWorkspace& 
         int info = 0;
         double* t = ws.T.data() + j * nb;
         {
-            const OneBlasThread one;
+            const OneThread one;
             dgeqr2_(&mrows, &jbi, panel, &ld, ws.tau.data() + j, ws.work.data(), &info);
             dlarft_(&F, &C, &mrows, &jbi, panel, &ld, ws.tau.data() + j, t, &ldt, 1, 1);
         }
@@ -234,7 +227,7 @@ bool qr_orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& log_r, QrWorkspace& 
             const Eigen::Index c0 = std::max(c_begin, g * col_block), c1 = std::min(k, (g + 1) * col_block);
             const int nc = static_cast<int>(c1 - c0);
             double* w = ws.work.data() + c0 * nb;
-            const OneBlasThread one;
+            const OneThread one;
             dlarfb_(&L, &Tr, &F, &C, &mrows, &nc, &jbi, panel, &ld, t, &ldt, a + j + c0 * n, &ld, w, &nc, 1, 1, 1, 1);
         }
     }
@@ -264,7 +257,7 @@ bool qr_orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& log_r, QrWorkspace& 
         blk.setZero();
         for (Eigen::Index c = c0; c < c1; ++c) blk(c, c - c0) = 1.0;
         double* w = ws.work.data() + c0 * nb;
-        const OneBlasThread one;
+        const OneThread one;
         for (Eigen::Index p = (c1 - 1) / nb; p >= 0; --p) {
             const Eigen::Index j = p * nb, jb = std::min(nb, k - j);
             const int mrows = static_cast<int>(n - j), jbi = static_cast<int>(jb);

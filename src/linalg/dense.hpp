@@ -18,7 +18,22 @@ namespace ratenet::linalg {
 using ConstMatRef = Eigen::Ref<const Eigen::MatrixXd>;
 using MatRef = Eigen::Ref<Eigen::MatrixXd>;
 
-// "OpenBLAS" (or the BLAS library linked) / "Eigen": which kernels the products use.
+// Holds the calling thread's OpenMP team size at one while it lives, so that code
+// which sizes its own work split from it (an OpenMP OpenBLAS outside a parallel
+// region, Eigen's products) runs on this thread alone, the same way for every
+// thread count. The setting belongs to the calling thread only.
+class OneThread {
+public:
+    OneThread();
+    ~OneThread();
+    OneThread(const OneThread&) = delete;
+    OneThread& operator=(const OneThread&) = delete;
+
+private:
+    int saved_ = 1;
+};
+
+// The BLAS library linked (OpenBLAS's configuration string when it is OpenBLAS).
 const char* backend() noexcept;
 
 // Whether gemv splits an m x n product over threads, and into how many column
