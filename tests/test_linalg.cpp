@@ -296,3 +296,55 @@ TEST(Rhs, FusedDensePathMatchesDefinitionEveryTransferBothForms) {
 }
 
 }  // namespace
+
+namespace {
+
+// Sparse W with a threshold-linear phi: only active rows (rate form) or the
+// nonzeros of active columns (current form) take part. Against the dense
+// Jacobian times Q, against the full sparse product, and 1 vs 2 threads.
+TEST(JacobianTimes, SparseActiveRowsMatchDenseJacobian) {
+    ratenet::RandomGaussianParams p;
+    p.n = 400;
+    p.k = 40;  // sparse: 40 partners per neuron
+    p.g = 1.5;
+    p.mu = -1.0;
+    p.seed = 31;
+    for (const auto form : {ratenet::Form::rate, ratenet::Form::current}) {
+        ratenet::Network net;
+        const auto c = ratenet::make_random_gaussian(p);
+        ASSERT_TRUE(c.sparse);
+        net.sparse = true;
+        net.W_sparse = c.W_sparse;
+        net.form = form;
+        net.phi.kind = ratenet::TransferKind::threshold_linear;
+        net.phi.gain = 1.5;
+        net.phi.theta = 0.1;
+        net.tau = Eigen::VectorXd::LinSpaced(p.n, 0.5, 2.0);
+        net.input.b = Eigen::VectorXd::Constant(p.n, 0.2);
+        const Eigen::VectorXd x = gaussian(p.n, 1, 32);
+        const Eigen::MatrixXd Q = gaussian(p.n, 300, 33);
+        ratenet::Workspace ws(p.n);
+        Eigen::MatrixXd J;
+        ratenet::jacobian(net, 0.0, x, J, ws);
+        const Eigen::MatrixXd ref = naive_gemm(1.0, J, Q, 0.0, Eigen::MatrixXd::Zero(p.n, 300));
+        auto run = [&](bool active) {
+            return [&net, &x, &Q, active, n = p.n] {
+                ratenet::Workspace w(n);
+                Eigen::MatrixXd out;
+                const Eigen::Index a = ratenet::jacobian_times(net, 0.0, x, Q, out, w, active);
+                EXPECT_EQ(a, active ? (w.d.array() != 0.0).count() : n);
+                return out;
+            };
+        };
+        const Eigen::MatrixXd o1 = with_threads(1, run(true)), o2 = with_threads(2, run(true));
+        const Eigen::MatrixXd full = with_threads(2, run(false));
+        const Eigen::Index active = (ws.d.array() != 0.0).count();
+        EXPECT_GT(active, 50);
+        EXPECT_LT(active, p.n - 50);  // a real mix of active and inactive neurons
+        EXPECT_LT((o1 - ref).cwiseAbs().maxCoeff(), 1e-12) << "form " << static_cast<int>(form);
+        EXPECT_LT((full - ref).cwiseAbs().maxCoeff(), 1e-12);
+        EXPECT_TRUE(same_bits(o1, o2));
+    }
+}
+
+}  // namespace

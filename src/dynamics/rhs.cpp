@@ -140,9 +140,29 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
     const Eigen::Index n = net.size(), k = Q.cols();
     out.resize(n, k);
     const bool unit_tau = (net.tau.array() == 1.0).all();
-    const bool indicator = use_active_rows && net.phi.derivative_is_indicator() && !net.sparse;
+    const bool indicator = use_active_rows && net.phi.derivative_is_indicator();
     Eigen::Index n_active = 0;
-    if (indicator) {
+    if (indicator && net.sparse) {
+        // Sparse W (CSR): rate form, only the active rows; current form, only the
+        // nonzeros in active columns. One row of the result per task: the same
+        // arithmetic whatever thread runs it.
+        ws.active.clear();
+        for (Eigen::Index i = 0; i < n; ++i)
+            if (ws.d[i] != 0.0) ws.active.push_back(i);
+        n_active = static_cast<Eigen::Index>(ws.active.size());
+        const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
+        const bool threaded = static_cast<double>(net.W_sparse.nonZeros()) * static_cast<double>(k) >= 1e6;
+        const bool rate = net.form == Form::rate;
+        const Eigen::Index rows = rate ? n_active : n;
+        out = -Q;
+#pragma omp parallel for schedule(dynamic, 16) if (threaded)
+        for (Eigen::Index a = 0; a < rows; ++a) {
+            const Eigen::Index i = rate ? ws.active[static_cast<std::size_t>(a)] : a;
+            for (SparseMatrix::InnerIterator it(net.W_sparse, i); it; ++it)
+                if (rate || ws.d[it.index()] != 0.0) out.row(i) += (gain * it.value()) * Q.row(it.index());
+        }
+        if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
+    } else if (indicator) {
         ws.active.clear();
         for (Eigen::Index i = 0; i < n; ++i)
             if (ws.d[i] != 0.0) ws.active.push_back(i);
