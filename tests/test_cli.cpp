@@ -118,6 +118,7 @@ TEST(Cli, VersionAndHelp) {
     const RunResult v = run_ratenet("--version", dir.path().string());
     EXPECT_EQ(v.code, 0) << trace(v);
     EXPECT_TRUE(contains(v.out, std::string("ratenet ") + ratenet::build::version)) << v.out;
+    EXPECT_TRUE(contains(v.out, "BLAS: ")) << v.out;
     const RunResult h = run_ratenet("--help", dir.path().string());
     EXPECT_EQ(h.code, 0) << trace(h);
     for (const char* sub : {"simulate", "demo", "models", "info"}) EXPECT_TRUE(contains(h.out, sub)) << sub;

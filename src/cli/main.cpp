@@ -7,6 +7,7 @@
 #include "cli/parallel.hpp"
 #include "cli/sweep.hpp"
 #include "cli/simulate.hpp"
+#include "linalg/dense.hpp"
 #include "ratenet/build_info.hpp"
 
 int main(int argc, char** argv) {
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
     install_signal_handlers();
     CLI::App app{"ratenet: simulate and analyse recurrent rate networks"};
     app.set_version_flag("--version", std::string("ratenet ") + ratenet::build::version + " (" +
-                                          ratenet::build::git_commit + ")");
+                                          ratenet::build::git_commit + ")\nBLAS: " + ratenet::linalg::backend());
     app.require_subcommand(1);
     int exit_code = exit_ok;
     setup_simulate(app, exit_code);

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "linalg/dense.hpp"
 #include "ratenet/build_info.hpp"
 #include "ratenet/errors.hpp"
 
@@ -54,6 +55,7 @@ void write_header(const h5::File& f, const RunInfo& info) {
     f.attr("format_version", format_version);
     f.attr("ratenet_version", build::version);
     f.attr("git_commit", build::git_commit);
+    f.attr("blas", linalg::backend());
     f.attr("created_utc", utc_now());
     f.attr("command_line", info.command_line);
     f.attr("config", info.config_text);
