@@ -285,7 +285,7 @@ TEST(Jacobian, TimesMatchesExplicitProduct) {
                             ASSERT_EQ(out.cols(), k);
                             EXPECT_LT((out - ref).cwiseAbs().maxCoeff(), 1e-12 * (1.0 + ref.cwiseAbs().maxCoeff()))
                                 << "use_active_rows = " << use_active << ", k = " << k;
-                            if (use_active && !sparse && net.phi.derivative_is_indicator()) {
+                            if (use_active && net.phi.derivative_is_indicator()) {
                                 EXPECT_EQ(na, active);
                             } else {
                                 EXPECT_EQ(na, n);
