@@ -91,7 +91,9 @@ def summary_text(f: RatenetFile) -> str:
         ch = f.chaos()
         L.append(
             f"  chaos ({ch.key}, N = {ch.n}): {len(ch.g)} values in [{ch.g.min():g}, {ch.g.max():g}], {ch.lambda_max.shape[1]} seeds; "
-            f"g_c = {ch.g_c:.4g} +- {ch.g_c_err:.2g} (mean field {ch.g_c_meanfield:.4g}); {int(ch.divergent.sum())} divergent points"
+            f"g_c = {ch.g_c:.4g} +- {ch.g_c_err:.2g} (zero crossing), {ch.g_c_stable_branch:.4g} +- "
+            f"{ch.g_c_stable_branch_err:.2g} (stable branch), mean field {ch.g_c_meanfield:.4g}; "
+            f"{int(ch.divergent.sum())} divergent points"
         )
     return "\n".join(L)
 

@@ -364,6 +364,9 @@ def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[s
         ax.axvline(ch.g_c, color=cm(0.15), ls=":", lw=1.5, label=f"$g_c$ (simulation) = {ch.g_c:.3g} $\\pm$ {ch.g_c_err:.2g}")
         if np.isfinite(ch.g_c_err) and ch.g_c_err > 0:
             ax.axvspan(ch.g_c - ch.g_c_err, ch.g_c + ch.g_c_err, color=cm(0.15), alpha=0.12, lw=0)
+    if np.isfinite(ch.g_c_stable_branch):
+        ax.axvline(ch.g_c_stable_branch, color=cm(0.45), ls="-.", lw=1.2,
+                   label=f"$g_c$ (stable branch) = {ch.g_c_stable_branch:.3g} $\\pm$ {ch.g_c_stable_branch_err:.2g}")
     if np.isfinite(ch.g_c_meanfield):
         ax.axvline(ch.g_c_meanfield, color=cm(0.75), ls="--", lw=1.5, label=f"$g_c$ (mean field) = {ch.g_c_meanfield:.3g}")
     ax.set_xlabel("coupling gain g" if ch.key == "model.g" else ch.key)

@@ -234,6 +234,8 @@ def test_chaos_reader(ratenet, tmp_path):
         np.testing.assert_array_equal(ch.n_finite, [2, 2, 2, 2])
         np.testing.assert_array_equal(ch.n_divergent, [0, 0, 0, 0])
         assert ch.g_c_meanfield == pytest.approx(1.0, abs=1e-6)
+        # The stable-branch estimate is a float (NaN when fewer than two clearly stable g).
+        assert isinstance(ch.g_c_stable_branch, float)
         assert len(ch.meanfield_g) == len(ch.meanfield_lambda) == len(ch.meanfield_status) == 9
         assert np.all(np.isfinite(ch.meanfield_lambda))
         # mean field: h = 0 is stable below g = 1 with lambda_max = g - 1, chaotic above
