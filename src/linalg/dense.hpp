@@ -73,7 +73,8 @@ void gemv_fused(const Eigen::MatrixXd& A, Vector& v, Eigen::VectorXd& y, Eigen::
             partial.col(b).noalias() = A.middleCols(c0, c1 - c0) * v.segment(c0, c1 - c0);
         }
         // Sums in a fixed order, elementwise: any row split gives the same bits.
-#pragma omp for schedule(static)
+        // (nowait: the end of the region is a barrier already.)
+#pragma omp for schedule(static) nowait
         for (Eigen::Index r = 0; r < row_chunks; ++r) {
             const Eigen::Index r0 = (r * m) / row_chunks, r1 = ((r + 1) * m) / row_chunks;
             auto out = y.segment(r0, r1 - r0);
