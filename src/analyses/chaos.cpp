@@ -45,6 +45,28 @@ void CrossingOptions::validate() const {
 }
 
 namespace {
+// Standard deviation of the roots found by `draw(rng, root)` (false: no root) over
+// `resamples` draws, with Welford's running mean and variance (no cancellation
+// when resamples agree); 0 with fewer than two roots. `missed` counts the misses.
+template <class Draw>
+double bootstrap_sd(int resamples, Rng& rng, Draw&& draw, int& missed) {
+    double mean = 0, m2 = 0;
+    int n = 0;
+    missed = 0;
+    for (int b = 0; b < resamples; ++b) {
+        double r;
+        if (draw(rng, r)) {
+            ++n;
+            const double d = r - mean;
+            mean += d / n;
+            m2 += d * (r - mean);
+        } else {
+            ++missed;
+        }
+    }
+    return n > 1 ? std::sqrt(m2 / (n - 1)) : 0.0;
+}
+
 // First upward crossing of values over g (finite entries only); false if none.
 bool crossing(const std::vector<double>& g, const std::vector<double>& v, double& root, double& lo, double& hi) {
     double gp = 0, vp = 0;
@@ -76,24 +98,17 @@ Crossing find_crossing(const ChaosCurve& c, const CrossingOptions& opt) {
     if (opt.bootstrap == 0) return out;
     Rng rng(opt.seed, Stream::bootstrap);
     std::vector<double> v(c.mean.size());
-    // Welford's running mean and variance: no cancellation when resamples agree.
-    double mean = 0, m2 = 0;
-    int n = 0, missed = 0;
-    for (int b = 0; b < opt.bootstrap; ++b) {
-        for (std::size_t i = 0; i < v.size(); ++i)
-            v[i] = std::isfinite(c.mean[i]) ? c.mean[i] + (std::isfinite(c.sem[i]) ? c.sem[i] : 0.0) * rng.normal()
-                                            : c.mean[i];
-        double r, lo, hi;
-        if (crossing(c.g, v, r, lo, hi)) {
-            ++n;
-            const double d = r - mean;
-            mean += d / n;
-            m2 += d * (r - mean);
-        } else {
-            ++missed;
-        }
-    }
-    if (n > 1) out.g_c_err = std::sqrt(m2 / (n - 1));
+    int missed = 0;
+    out.g_c_err = bootstrap_sd(
+        opt.bootstrap, rng,
+        [&](Rng& r, double& root) {
+            for (std::size_t i = 0; i < v.size(); ++i)
+                v[i] = std::isfinite(c.mean[i]) ? c.mean[i] + (std::isfinite(c.sem[i]) ? c.sem[i] : 0.0) * r.normal()
+                                                : c.mean[i];
+            double lo, hi;
+            return crossing(c.g, v, root, lo, hi);
+        },
+        missed);
     if (missed) out.message = std::to_string(missed) + " of " + std::to_string(opt.bootstrap) + " resamples had no crossing";
     return out;
 }
@@ -152,23 +167,16 @@ StableBranch stable_branch_edge(const ChaosCurve& c, const StableBranchOptions& 
     if (opt.bootstrap == 0) return out;
     // Its own draws (index 1 off the bootstrap seed), independent of the crossing's.
     Rng rng(derive_seed(opt.seed, 1), Stream::bootstrap);
-    double mean = 0, m2 = 0;
-    int n = 0, missed = 0;
     const auto sem = [&](std::size_t i) { return std::isfinite(c.sem[i]) ? c.sem[i] : 0.0; };
-    for (int b = 0; b < opt.bootstrap; ++b) {
-        const double l1 = c.mean[i1] + sem(i1) * rng.normal();
-        const double l2 = c.mean[i2] + sem(i2) * rng.normal();
-        double r;
-        if (line_zero(out.g_1, l1, out.g_2, l2, r)) {
-            ++n;
-            const double d = r - mean;
-            mean += d / n;
-            m2 += d * (r - mean);
-        } else {
-            ++missed;
-        }
-    }
-    if (n > 1) out.g_c_err = std::sqrt(m2 / (n - 1));
+    int missed = 0;
+    out.g_c_err = bootstrap_sd(
+        opt.bootstrap, rng,
+        [&](Rng& r, double& root) {
+            const double l1 = c.mean[i1] + sem(i1) * r.normal();
+            const double l2 = c.mean[i2] + sem(i2) * r.normal();
+            return line_zero(out.g_1, l1, out.g_2, l2, root);
+        },
+        missed);
     if (missed)
         out.message = std::to_string(missed) + " of " + std::to_string(opt.bootstrap) + " resamples had no rising line";
     return out;

@@ -137,13 +137,7 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
             if ((net.input.b.array() != b).any()) mf_message = "non-uniform input replaced by its mean; ";
             MeanFieldOptions mo;
             if (ei) {
-                const ExcitatoryInhibitoryParams d;
-                ExcitatoryInhibitoryParams ep;
-                ep.n_e = m.integer("n_e", d.n_e);
-                ep.n_i = m.integer("n_i", d.n_i);
-                ep.p = m.number("p", d.p);
-                ep.w_e = m.number("w_e", d.w_e);
-                ep.w_i = m.number("w_i", d.w_i);
+                const ExcitatoryInhibitoryParams ep = read_excitatory_inhibitory(m);
                 const EffectiveCoupling ec = excitatory_inhibitory_coupling(ep);
                 mo = excitatory_inhibitory_meanfield(ep, net.phi, b);
                 g_scale = ec.g;

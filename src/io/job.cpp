@@ -74,6 +74,18 @@ std::int64_t positive_int(Section& s, const std::string& key, std::int64_t def, 
 
 }  // namespace
 
+ExcitatoryInhibitoryParams read_excitatory_inhibitory(Section& m) {
+    ExcitatoryInhibitoryParams p;
+    p.n_e = positive_int(m, "n_e", p.n_e);
+    p.n_i = positive_int(m, "n_i", p.n_i);
+    p.p = m.number("p", p.p);
+    p.g = m.number("g", p.g);
+    p.w_e = m.number("w_e", p.w_e);
+    p.w_i = m.number("w_i", p.w_i);
+    p.zero_diagonal = m.boolean("zero_diagonal", p.zero_diagonal);
+    return p;
+}
+
 void check_memory(const Config& cfg, const std::string& key, double bytes, const std::string& what) {
     const double avail = available_memory_bytes();
     if (bytes > 0.8 * avail) {
@@ -129,14 +141,7 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
             p.seed = seeds.network;
             conn = make_random_gaussian(p);
         } else if (name == "excitatory_inhibitory") {
-            ExcitatoryInhibitoryParams p;
-            p.n_e = positive_int(m, "n_e", p.n_e);
-            p.n_i = positive_int(m, "n_i", p.n_i);
-            p.p = m.number("p", p.p);
-            p.g = m.number("g", p.g);
-            p.w_e = m.number("w_e", p.w_e);
-            p.w_i = m.number("w_i", p.w_i);
-            p.zero_diagonal = m.boolean("zero_diagonal", p.zero_diagonal);
+            ExcitatoryInhibitoryParams p = read_excitatory_inhibitory(m);
             p.seed = seeds.network;
             conn = make_excitatory_inhibitory(p);
         } else if (name == "ctln") {

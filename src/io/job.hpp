@@ -9,6 +9,7 @@
 
 #include "io/config.hpp"
 #include "ratenet/integrate.hpp"
+#include "ratenet/models/excitatory_inhibitory.hpp"
 #include "ratenet/network.hpp"
 
 namespace ratenet::io {
@@ -27,6 +28,10 @@ Eigen::Index model_size(const Config& cfg);
 // Refuses a job that would need more memory than the machine has; `what` names
 // the large object for the message. key is the config key that sets the size.
 void check_memory(const Config& cfg, const std::string& key, double bytes, const std::string& what);
+
+// The [model] keys of an excitatory_inhibitory network (seed left at its default);
+// m remembers the keys read, for its finish().
+ExcitatoryInhibitoryParams read_excitatory_inhibitory(Section& m);
 
 // [model], [network], [transfer], [input]. Throws invalid_parameter with the file.
 Network read_network(const Config& cfg, const Seeds& seeds);
