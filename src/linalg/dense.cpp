@@ -19,9 +19,9 @@ extern "C" {
 void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
             const int* ldc, std::size_t, std::size_t);
-void dgeqr2_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work, int* info);
-void dlarft_(const char* direct, const char* storev, const int* n, const int* k, const double* v, const int* ldv,
-             const double* tau, double* t, const int* ldt, std::size_t, std::size_t);
+// Recursive QR of a panel (BLAS-3 inside), with the triangular factor T of its
+// block reflector I - V T V^T.
+void dgeqrt3_(const int* m, const int* n, double* a, const int* lda, double* t, const int* ldt, int* info);
 void dlarfb_(const char* side, const char* trans, const char* direct, const char* storev, const int* m, const int* n,
              const int* k, const double* v, const int* ldv, const double* t, const int* ldt, double* c, const int* ldc,
              double* work, const int* ldwork, std::size_t, std::size_t, std::size_t, std::size_t);
@@ -193,12 +193,12 @@ bool qr_orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& log_r, QrWorkspace& 
     if (k > n) throw numerical_error("qr_orthonormalise: more columns than rows");
     const int ni = to_int(n, "rows");
     const int ld = ni;
-    // Panel width: the panels are factorised on one thread (BLAS-2), the trailing
-    // updates and the formation of Q (BLAS-3) run over fixed column blocks.
+    // Panel width: each panel is factorised on one thread (recursive, dgeqrt3, which
+    // also gives the block reflector's T); the trailing updates and the formation
+    // of Q run over fixed column blocks on all threads.
     constexpr Eigen::Index nb = 32;
     constexpr Eigen::Index col_block = 48;
     const Eigen::Index panels = (k + nb - 1) / nb;
-    ws.tau.resize(k);
     if (ws.T.rows() != nb || ws.T.cols() != k) ws.T.resize(nb, k);
     ws.work.resize(static_cast<std::size_t>(std::max<Eigen::Index>(k, col_block) * nb + nb));
     double* a = Q.data();
@@ -215,8 +215,7 @@ bool qr_orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& log_r, QrWorkspace& 
         double* t = ws.T.data() + j * nb;
         {
             const OneThread one;
-            dgeqr2_(&mrows, &jbi, panel, &ld, ws.tau.data() + j, ws.work.data(), &info);
-            dlarft_(&F, &C, &mrows, &jbi, panel, &ld, ws.tau.data() + j, t, &ldt, 1, 1);
+            dgeqrt3_(&mrows, &jbi, panel, &ld, t, &ldt, &info);
         }
         const Eigen::Index c_begin = j + jb;
         if (c_begin >= k) continue;

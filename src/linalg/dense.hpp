@@ -124,7 +124,6 @@ void for_column_blocks(Eigen::Index n, Eigen::Index k, F&& f) {
 
 // Scratch for qr_orthonormalise, kept between calls.
 struct QrWorkspace {
-    Eigen::VectorXd tau;       // reflector coefficients
     Eigen::MatrixXd T;         // triangular factors of the block reflectors, nb x k
     std::vector<double> work;  // per-block workspace of the block-reflector products
     Eigen::MatrixXd out;       // Q being formed
