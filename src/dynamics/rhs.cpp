@@ -141,33 +141,29 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
     out.resize(n, k);
     const bool unit_tau = (net.tau.array() == 1.0).all();
     const bool indicator = use_active_rows && net.phi.derivative_is_indicator();
-    Eigen::Index n_active = 0;
-    if (indicator && net.sparse) {
-        // Sparse W (CSR): rate form, only the active rows; current form, only the
-        // nonzeros in active columns. One row of the result per task: the same
-        // arithmetic whatever thread runs it.
+    Eigen::Index n_active = n;
+    if (indicator) {
         ws.active.clear();
         for (Eigen::Index i = 0; i < n; ++i)
             if (ws.d[i] != 0.0) ws.active.push_back(i);
         n_active = static_cast<Eigen::Index>(ws.active.size());
-        const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
+        out = -Q;
+    }
+    const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
+    if (indicator && net.sparse) {
+        // Sparse W (CSR): rate form, only the active rows; current form, only the
+        // nonzeros in active columns. One row of the result per task: the same
+        // arithmetic whatever thread runs it.
         const bool threaded = static_cast<double>(net.W_sparse.nonZeros()) * static_cast<double>(k) >= 1e6;
         const bool rate = net.form == Form::rate;
         const Eigen::Index rows = rate ? n_active : n;
-        out = -Q;
 #pragma omp parallel for schedule(dynamic, 16) if (threaded)
         for (Eigen::Index a = 0; a < rows; ++a) {
             const Eigen::Index i = rate ? ws.active[static_cast<std::size_t>(a)] : a;
             for (SparseMatrix::InnerIterator it(net.W_sparse, i); it; ++it)
                 if (rate || ws.d[it.index()] != 0.0) out.row(i) += (gain * it.value()) * Q.row(it.index());
         }
-        if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
     } else if (indicator) {
-        ws.active.clear();
-        for (Eigen::Index i = 0; i < n; ++i)
-            if (ws.d[i] != 0.0) ws.active.push_back(i);
-        n_active = static_cast<Eigen::Index>(ws.active.size());
-        const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
         // The active rows (rate) or columns (current) of W are gathered in panels of at
         // most `panel` neurons, so the scratch stays O(N) beyond W however many are
         // active; each panel is one matrix-matrix product. The buffers keep their size
@@ -181,7 +177,6 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
             // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
             if (ws.packed.rows() != p || ws.packed.cols() != n) ws.packed.resize(p, n);
             if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
-            out = -Q;
             for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
                 const Eigen::Index m = std::min(p, n_active - s0);
                 const auto* rows = act + s0;
@@ -199,7 +194,6 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
             // W diag(d) Q = gain * sum over panels of W(:, panel) Q(panel, :), less Q.
             if (ws.packed.rows() != n || ws.packed.cols() != p) ws.packed.resize(n, p);
             if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
-            out = -Q;
             for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
                 const Eigen::Index m = std::min(p, n_active - s0);
                 const auto* cols = act + s0;
@@ -212,9 +206,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
                 linalg::gemm(gain, P, T, 1.0, out);
             }
         }
-        if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
     } else if (net.sparse) {
-        n_active = n;
         if (net.form == Form::rate) {
             out.noalias() = net.W_sparse * Q;
             out = ws.d.asDiagonal() * out;
@@ -223,12 +215,10 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
             out.noalias() = net.W_sparse * ws.tmp;
         }
         out -= Q;
-        if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
     } else {
         // Dense: one product per fixed column block with the elementwise work
         // (scaling by phi', less Q, 1/tau) fused around it while the block is in
         // cache. Too narrow to split by columns: one product split by rows.
-        n_active = n;
         const bool rate = net.form == Form::rate;
         const double work = static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(k);
         const linalg::ColumnBlocks cb = linalg::column_blocks(work, k);
@@ -257,7 +247,9 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
 #pragma omp parallel for schedule(dynamic, 1)
             for (Eigen::Index b = 0; b < cb.count; ++b) block(cb.begin(b), cb.width(b), true);
         }
+        return n_active;  // 1/tau applied in the blocks
     }
+    if (!unit_tau) out = net.tau.cwiseInverse().asDiagonal() * out;
     return n_active;
 }
 
