@@ -399,6 +399,14 @@ TEST(Cli, DemoRuns) {
         h5::File f(p, h5::File::Mode::read_only);
         EXPECT_EQ(f.attr_string("status"), "completed");
     }
-    // The demo always overwrites its own files.
-    EXPECT_EQ(run_ratenet(args({"demo", "-o", "d"}), dir.path().string()).code, 0);
+    // A second run refuses to overwrite them (they may be the user's by now), before
+    // touching any; --force overwrites them.
+    const std::string before = read_text(dir / "d/wta.toml");
+    write_text(dir / "d/wta.toml", before + "# the user's edit\n");
+    const RunResult again = run_ratenet(args({"demo", "-o", "d"}), dir.path().string());
+    EXPECT_EQ(again.code, 2) << trace(again);
+    EXPECT_TRUE(contains(again.err, "--force")) << again.err;
+    EXPECT_EQ(read_text(dir / "d/wta.toml"), before + "# the user's edit\n");
+    EXPECT_EQ(run_ratenet(args({"demo", "-o", "d", "--force"}), dir.path().string()).code, 0);
+    EXPECT_EQ(read_text(dir / "d/wta.toml"), before);
 }

@@ -17,8 +17,13 @@ struct ChaosCurve {
     std::vector<int> n_divergent;    // seeds that diverged
 };
 
+// The couplings of a chaos study: at least one, finite, strictly increasing.
+// Throws invalid_parameter("g", ...). Checked before any point runs.
+void validate_coupling_grid(const std::vector<double>& g);
+
 // lambda(i, s): exponent of coupling i, seed s (NaN where the point diverged or failed);
 // divergent(i, s) marks divergence.
+
 ChaosCurve chaos_curve(const std::vector<double>& g, const Eigen::MatrixXd& lambda,
                        const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>& divergent);
 

@@ -52,8 +52,8 @@ struct RunResult {
     double t_bad = 0.0;           // time at which divergence was detected
 };
 
-// Receives samples in time order. should_stop() is polled after every step
-// (for SIGINT/SIGTERM handling in the CLI).
+// Receives samples in time order. should_stop() is polled after every step and
+// every sample (for SIGINT/SIGTERM handling in the CLI).
 class TrajectoryObserver {
 public:
     virtual ~TrajectoryObserver() = default;
@@ -62,7 +62,9 @@ public:
 };
 
 // Integrates net from x0. Validates net and opt first (throws invalid_parameter);
-// runtime trouble is reported in the result, never thrown.
+// trouble of the dynamics (divergence, a step size odeint cannot control) is
+// reported in the result, never thrown; an exception thrown by the observer
+// (its file is full, say) propagates unchanged.
 RunResult integrate(const Network& net, const Eigen::VectorXd& x0, const IntegratorOptions& opt,
                     TrajectoryObserver& observer);
 

@@ -9,6 +9,7 @@
 // sets, seconds) and reports status truncated, with the counts found so far,
 // when it runs out. Nothing here prints, reads files or parses text.
 #include <Eigen/Core>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,7 +31,9 @@ int set_size(SetMask s) noexcept;
 // "{0,2,5}" (0-based), for messages and tables.
 std::string format_set(SetMask s);
 
-enum class EnumerationStatus { completed, truncated };
+// truncated: a budget (sets, supports, seconds) ran out; interrupted: the
+// caller's stop flag was raised. Both keep what was found so far.
+enum class EnumerationStatus { completed, truncated, interrupted };
 std::string_view to_string(EnumerationStatus s) noexcept;
 
 // ---------------------------------------------------------------- permitted sets
@@ -58,9 +61,13 @@ struct PermittedOptions {
     // General criterion: max Re(eig(-I + W_SS)) < -tol_hurwitz.
     double tol_hurwitz = 1e-12;
     // Budgets. max_sets bounds the permitted sets found (memory: about 24 bytes per set);
-    // max_seconds <= 0 means no time limit.
+    // max_seconds = 0 means no time limit (negative values are refused).
     std::uint64_t max_sets = 4'000'000;
     double max_seconds = 0.0;
+    // Polled during the enumeration: when it becomes true the search ends with
+    // status interrupted and the sets found so far (the CLI points it at its
+    // SIGINT/SIGTERM flag). Not owned; null = never.
+    const std::atomic<bool>* stop = nullptr;
     // Keep the list of all permitted sets (the counts, maximal and minimal forbidden
     // sets are always reported).
     bool store_permitted = true;
@@ -130,6 +137,8 @@ struct FixedPointOptions {
     std::uint64_t max_supports = 0;
     std::uint64_t max_fixed_points = 1'000'000;
     double max_seconds = 0.0;
+    // Polled during the search; true ends it with status interrupted (see PermittedOptions).
+    const std::atomic<bool>* stop = nullptr;
 
     void validate(Eigen::Index n) const;
 };
@@ -193,7 +202,9 @@ struct CopositivityOptions {
     // Above the limit: projected-gradient search for a witness from this many random starts.
     int search_starts = 200;
     std::uint64_t seed = 1;
-    double max_seconds = 0.0;
+    double max_seconds = 0.0;  // 0 = no limit
+    // Polled; true ends the test with status unknown and method "... interrupted".
+    const std::atomic<bool>* stop = nullptr;
     void validate() const;
 };
 
@@ -232,6 +243,9 @@ struct SimulationCheckOptions {
     double steady_tol = 1e-10;      // stop when |dx/dt|_inf < steady_tol
     double tol = 1e-6;              // reached: |x(t_end) - x*|_inf <= tol * max(1, |x*|_inf)
     std::uint64_t seed = 1;
+    // Polled between runs and by the integrator; true ends the check early
+    // (the result then has interrupted = true and the sets checked so far).
+    const std::atomic<bool>* stop = nullptr;
     void validate() const;
 };
 
@@ -254,6 +268,7 @@ struct SimulationCheckResult {
     std::size_t n_agree = 0;
     std::size_t n_disagree = 0;
     std::size_t n_inconclusive = 0;  // sets whose slowest mode needs more than 100 t_end
+    bool interrupted = false;        // opt.stop was raised: the sets checked so far
     bool all_agree() const noexcept { return n_disagree == 0; }
 };
 

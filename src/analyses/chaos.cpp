@@ -8,14 +8,24 @@
 
 namespace ratenet {
 
+void validate_coupling_grid(const std::vector<double>& g) {
+    if (g.empty()) throw invalid_parameter("g", "[]", "needs at least one coupling");
+    for (std::size_t i = 0; i < g.size(); ++i)
+        if (!std::isfinite(g[i])) throw invalid_parameter("g", format_value(g[i]), "must be finite");
+    for (std::size_t i = 1; i < g.size(); ++i)
+        if (!(g[i] > g[i - 1]))
+            throw invalid_parameter("g", format_value(g[i]),
+                                    "must be strictly increasing (value " + std::to_string(i) + " is not above value " +
+                                        std::to_string(i - 1) + " = " + format_value(g[i - 1]) + ")");
+}
+
 ChaosCurve chaos_curve(const std::vector<double>& g, const Eigen::MatrixXd& lambda,
                        const Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic>& divergent) {
     if (static_cast<Eigen::Index>(g.size()) != lambda.rows() || lambda.rows() != divergent.rows() ||
         lambda.cols() != divergent.cols())
         throw invalid_parameter("lambda", "[" + std::to_string(lambda.rows()) + " x " + std::to_string(lambda.cols()) + "]",
                                 "must have one row per g and match the divergence matrix");
-    for (std::size_t i = 1; i < g.size(); ++i)
-        if (!(g[i] > g[i - 1])) throw invalid_parameter("g", format_value(g[i]), "must be strictly increasing");
+    validate_coupling_grid(g);
     ChaosCurve c;
     c.g = g;
     const double nan = std::numeric_limits<double>::quiet_NaN();

@@ -45,7 +45,8 @@ void CopositivityOptions::validate() const {
                                 "must be in [0, 30] (the exact test visits 2^N - 1 submatrices)");
     if (!std::isfinite(tol) || tol < 0) throw invalid_parameter("tol", format_value(tol), "must be finite and >= 0");
     if (search_starts < 0) throw invalid_parameter("search_starts", std::to_string(search_starts), "must be >= 0");
-    if (std::isnan(max_seconds)) throw invalid_parameter("max_seconds", "nan", "must be a number (<= 0: no limit)");
+    if (!(max_seconds >= 0) || std::isinf(max_seconds))
+        throw invalid_parameter("max_seconds", format_value(max_seconds), "must be finite and >= 0 (0: no limit)");
 }
 
 namespace {
@@ -82,7 +83,7 @@ CopositivityResult copositivity(const Eigen::MatrixXd& W, const CopositivityOpti
     if (W.rows() != W.cols() || W.rows() < 1)
         throw invalid_parameter("W", detail::shape_text(W), "must be a square N x N matrix with N >= 1");
     if (!W.allFinite()) throw invalid_parameter("W", detail::shape_text(W), "entries must be finite");
-    detail::Deadline clock(opt.max_seconds);
+    detail::Deadline clock(opt.max_seconds, opt.stop);
     const Eigen::Index n = W.rows();
     CopositivityResult res;
     const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(n, n);
@@ -139,7 +140,8 @@ CopositivityResult copositivity(const Eigen::MatrixXd& W, const CopositivityOpti
         for (SetMask s = 1; s < total; ++s) {
             if (clock.expired()) {
                 res.status = Copositivity::unknown;
-                res.method = "kaplan (exact), time budget exhausted after " + std::to_string(res.n_subsets) + " submatrices";
+                res.method = "kaplan (exact), " + std::string(clock.interrupted() ? "interrupted" : "time budget exhausted") +
+                             " after " + std::to_string(res.n_subsets) + " submatrices";
                 return done(res);
             }
             ++res.n_subsets;

@@ -83,7 +83,8 @@ void FixedPointOptions::validate(Eigen::Index n) const {
     if (max_n < 1 || max_n > 40)
         throw invalid_parameter("max_n", std::to_string(max_n), "must be in [1, 40] (2^max_n supports)");
     if (max_fixed_points < 1) throw invalid_parameter("max_fixed_points", "0", "must be >= 1");
-    if (std::isnan(max_seconds)) throw invalid_parameter("max_seconds", "nan", "must be a number (<= 0: no limit)");
+    if (!(max_seconds >= 0) || std::isinf(max_seconds))
+        throw invalid_parameter("max_seconds", format_value(max_seconds), "must be finite and >= 0 (0: no limit)");
 }
 
 std::pair<Eigen::VectorXd, Eigen::VectorXd> full_spectrum(const FixedPoint& fp, const Eigen::VectorXd& tau) {
@@ -110,7 +111,7 @@ class FixedPointSearch {
 public:
     FixedPointSearch(const Eigen::MatrixXd& W, const Eigen::VectorXd& b, const FixedPointOptions& opt,
                      FixedPointResult& res)
-        : W_(W), b_(b), opt_(opt), res_(res), n_(W.rows()), deadline_(opt.max_seconds) {
+        : W_(W), b_(b), opt_(opt), res_(res), n_(W.rows()), deadline_(opt.max_seconds, opt.stop) {
         scale_ = std::max(1.0, b.size() ? b.cwiseAbs().maxCoeff() : 0.0);
         x_tol_ = opt.tol_x * scale_;
         y_tol_ = opt.tol_off * scale_;
@@ -250,7 +251,7 @@ private:
     // hold the factor of A_SS in that order (unless slow). Children add j in [f, lo).
     void visit(Eigen::Index k, SetMask s, Eigen::Index lo, bool slow) {
         for (Eigen::Index j = f_; j < lo && !stop_; ++j) {
-            if (deadline_.expired()) return stop("time budget of " + format_value(opt_.max_seconds) + " s exhausted");
+            if (deadline_.expired()) return stop(deadline_.why());
             const SetMask u = s | bit(j);
             const SetMask low = bit(j) - bit(f_);  // free neurons below j
             if (opt_.prune && low && dead(u, low)) {
@@ -412,8 +413,8 @@ private:
     void stop(const std::string& why) {
         if (stop_) return;
         stop_ = true;
-        res_.status = EnumerationStatus::truncated;
-        res_.message = "search truncated: " + why + " after " + std::to_string(res_.n_supports) +
+        res_.status = deadline_.status();
+        res_.message = std::string(deadline_.interrupted() ? "search interrupted" : "search truncated: " + why) + " after " + std::to_string(res_.n_supports) +
                        " supports; the fixed points listed are those found so far";
     }
 

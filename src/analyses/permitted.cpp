@@ -62,7 +62,12 @@ std::string format_set(SetMask s) {
 }
 
 std::string_view to_string(EnumerationStatus s) noexcept {
-    return s == EnumerationStatus::completed ? "completed" : "truncated";
+    switch (s) {
+        case EnumerationStatus::completed: return "completed";
+        case EnumerationStatus::truncated: return "truncated";
+        case EnumerationStatus::interrupted: return "interrupted";
+    }
+    return "unknown";
 }
 
 std::string_view to_string(PermittedCriterion c) noexcept {
@@ -77,7 +82,8 @@ void PermittedOptions::validate() const {
     nonneg("tol_pd", tol_pd);
     nonneg("borderline_tol", borderline_tol);
     nonneg("tol_hurwitz", tol_hurwitz);
-    if (std::isnan(max_seconds)) throw invalid_parameter("max_seconds", "nan", "must be a number (<= 0: no limit)");
+    if (!(max_seconds >= 0) || std::isinf(max_seconds))
+        throw invalid_parameter("max_seconds", format_value(max_seconds), "must be finite and >= 0 (0: no limit)");
     if (max_sets < 1) throw invalid_parameter("max_sets", std::to_string(max_sets), "must be >= 1");
     if (general_max_n < 1 || general_max_n > 26)
         throw invalid_parameter("general_max_n", std::to_string(general_max_n),
@@ -95,7 +101,7 @@ public:
           n_(A.rows()),
           opt_(opt),
           res_(res),
-          deadline_(opt.max_seconds),
+          deadline_(opt.max_seconds, opt.stop),
           L_(static_cast<std::size_t>(n_ * n_), 0.0),
           idx_(static_cast<std::size_t>(n_), 0),
           permitted_(1024) {
@@ -128,7 +134,7 @@ private:
         double* l = row(k);
         for (Eigen::Index j = 0; j < lo && !stop_; ++j) {
             if (deadline_.expired()) {
-                stop("time budget of " + format_value(opt_.max_seconds) + " s exhausted");
+                stop(deadline_.why());
                 return;
             }
             // l = L^{-1} A_{S,j} (forward substitution), d = A_jj - |l|^2: the new pivot.
@@ -182,8 +188,9 @@ private:
 
     void stop(const std::string& why) {
         stop_ = true;
-        res_.status = EnumerationStatus::truncated;
-        res_.message = "enumeration truncated: " + why + " after " + std::to_string(res_.n_permitted) +
+        res_.status = deadline_.status();
+        res_.message = std::string(deadline_.interrupted() ? "enumeration interrupted" : "enumeration truncated: " + why) +
+                       " after " + std::to_string(res_.n_permitted) +
                        " permitted sets; counts and minimal forbidden sets cover the sets up to " +
                        "the last one visited, maximal sets are not computed";
     }
@@ -207,7 +214,7 @@ private:
 class HurwitzFamily {
 public:
     HurwitzFamily(const Eigen::MatrixXd& A, const PermittedOptions& opt, PermittedResult& res)
-        : A_(A), n_(A.rows()), opt_(opt), res_(res), deadline_(opt.max_seconds) {}
+        : A_(A), n_(A.rows()), opt_(opt), res_(res), deadline_(opt.max_seconds, opt.stop) {}
 
     void run() {
         const SetMask total = SetMask{1} << static_cast<unsigned>(n_);
@@ -216,7 +223,7 @@ public:
         Eigen::MatrixXd B;
         std::vector<Eigen::Index> m;
         for (SetMask s = 1; s < total; ++s) {
-            if (deadline_.expired()) return stop("time budget of " + format_value(opt_.max_seconds) + " s exhausted");
+            if (deadline_.expired()) return stop(deadline_.why());
             m = set_members(s);
             const auto k = static_cast<Eigen::Index>(m.size());
             B.resize(k, k);
@@ -278,8 +285,9 @@ private:
     }
 
     void stop(const std::string& why) {
-        res_.status = EnumerationStatus::truncated;
-        res_.message = "enumeration truncated: " + why + " after " + std::to_string(res_.n_tests) +
+        res_.status = deadline_.status();
+        res_.message = std::string(deadline_.interrupted() ? "enumeration interrupted" : "enumeration truncated: " + why) +
+                       " after " + std::to_string(res_.n_tests) +
                        " subsets tested; maximal and minimal forbidden sets are not computed";
     }
 
@@ -314,7 +322,7 @@ PermittedResult permitted_sets(const Eigen::MatrixXd& W, const PermittedOptions&
         const Eigen::MatrixXd A = Eigen::MatrixXd::Identity(n, n) - 0.5 * (W + W.transpose());
         const std::string note = res.message;
         PdComplex(A, opt, res).run();
-        if (!note.empty() && res.status == EnumerationStatus::truncated) res.message = note + "; " + res.message;
+        if (!note.empty() && res.status != EnumerationStatus::completed) res.message = note + "; " + res.message;
     } else {
         if (!opt.general)
             throw invalid_parameter("W", detail::shape_text(W),

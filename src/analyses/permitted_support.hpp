@@ -1,6 +1,7 @@
 #pragma once
 // Shared helpers of the threshold-linear analyses (permitted sets, fixed points,
 // copositivity): a hash set of bitmasks and a wall-clock budget. Internal.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -61,23 +62,39 @@ private:
     std::size_t size_ = 0;
 };
 
-// Wall-clock budget; the clock is read every `stride` polls only.
+// Wall-clock budget and stop request; both are read every 1024 polls only
+// (a poll is one set or support, microseconds at most).
 class Deadline {
 public:
-    explicit Deadline(double max_seconds) : max_seconds_(max_seconds), start_(std::chrono::steady_clock::now()) {}
+    explicit Deadline(double max_seconds, const std::atomic<bool>* stop = nullptr)
+        : max_seconds_(max_seconds), stop_(stop), start_(std::chrono::steady_clock::now()) {}
     double elapsed() const {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     }
     bool expired() {
-        if (max_seconds_ <= 0) return false;
         if (++polls_ % 1024 != 0) return false;
-        return elapsed() > max_seconds_;
+        if (stop_ && stop_->load(std::memory_order_relaxed)) {
+            interrupted_ = true;
+            return true;
+        }
+        return max_seconds_ > 0 && elapsed() > max_seconds_;
+    }
+    // expired() returned true because a stop was requested (not the budget).
+    bool interrupted() const noexcept { return interrupted_; }
+    // The reason for messages.
+    std::string why() const {
+        return interrupted_ ? std::string("interrupted") : "time budget of " + format_value(max_seconds_) + " s exhausted";
+    }
+    EnumerationStatus status() const noexcept {
+        return interrupted_ ? EnumerationStatus::interrupted : EnumerationStatus::truncated;
     }
 
 private:
     double max_seconds_;
+    const std::atomic<bool>* stop_;
     std::chrono::steady_clock::time_point start_;
     std::uint64_t polls_ = 0;
+    bool interrupted_ = false;
 };
 
 inline std::string shape_text(const Eigen::MatrixXd& M) {

@@ -43,8 +43,13 @@ namespace {
 
 class LastSample : public TrajectoryObserver {
 public:
+    explicit LastSample(const std::atomic<bool>* stop) : stop_(stop) {}
     void observe(double /*t*/, const Eigen::VectorXd& x) override { last = x; }
+    bool should_stop() override { return stop_ && stop_->load(std::memory_order_relaxed); }
     Eigen::VectorXd last;
+
+private:
+    const std::atomic<bool>* stop_;
 };
 
 // Up to `count` entries of `from`, drawn without replacement (all when there are fewer).
@@ -101,6 +106,10 @@ SimulationCheckResult verify_permitted_by_simulation(const Eigen::MatrixXd& W, c
     SimulationCheckResult out;
     const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(n, n);
     for (const auto& [s, permitted] : jobs) {
+        if (opt.stop && opt.stop->load(std::memory_order_relaxed)) {
+            out.interrupted = true;
+            break;
+        }
         SetCheck check;
         check.set = s;
         check.permitted = permitted;
@@ -150,8 +159,12 @@ SimulationCheckResult verify_permitted_by_simulation(const Eigen::MatrixXd& W, c
                 else
                     x0[i] = std::max(0.0, target[i] + opt.perturbation * xmax * u);
             }
-            LastSample obs;
+            LastSample obs(opt.stop);
             const RunResult rr = integrate(net, x0, io, obs);
+            if (rr.status == RunStatus::interrupted) {
+                out.interrupted = true;
+                return out;  // the set in progress is not counted
+            }
             ++check.n_runs;
             double err = INFINITY;
             if (rr.status == RunStatus::completed && obs.last.size() == n) err = (obs.last - target).cwiseAbs().maxCoeff();

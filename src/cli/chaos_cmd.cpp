@@ -8,6 +8,9 @@
 #include "cli/sweep.hpp"
 #include "io/chaos_file.hpp"
 #include "io/h5.hpp"
+#include "io/job.hpp"
+#include "ratenet/chaos.hpp"
+#include "ratenet/errors.hpp"
 
 namespace ratenet::cli {
 
@@ -16,18 +19,20 @@ void setup_chaos(CLI::App& app, int& exit_code) {
     auto shard = std::make_shared<std::string>();
     auto resume = std::make_shared<bool>(false);
     auto* sub = app.add_subcommand("chaos", "Largest Lyapunov exponent against coupling, critical coupling, mean-field prediction");
-    sub->add_option("config", o->config, "TOML configuration file with a [chaos] section")->required();
-    sub->add_option("-o,--output", o->output, "output file");
-    sub->add_option("--shard", *shard, "run shard I of N (merge the shards with ratenet merge)");
+    add_common_options(sub, *o, "TOML configuration file with a [chaos] section");
+    auto* shard_opt = sub->add_option("--shard", *shard, "run shard I of N (merge the shards with ratenet merge)");
     sub->add_flag("--resume", *resume, "continue an interrupted run, skipping its finished points");
-    sub->add_option("--set", o->set, "override a config key (repeatable)");
-    sub->add_flag("--force", o->force, "overwrite an existing output file");
-    sub->add_flag("-q,--quiet", o->quiet, "print nothing on success");
-    sub->callback([o, shard, resume, &exit_code] {
+    sub->callback([o, shard, shard_opt, resume, &exit_code] {
         exit_code = guarded([&] {
+            check_shard_given(*shard_opt, *shard);
             const io::Config base = load_config(*o);
             const io::Config cfg = io::chaos_sweep_config(base);
             const io::SweepPlan plan = io::read_sweep_plan(cfg);
+            try {
+                validate_coupling_grid(plan.values.at(0));
+            } catch (const invalid_parameter&) {
+                io::rethrow_in(base, "chaos");
+            }
             const SweepRun r = run_sweep(*o, cfg, plan, *shard, *resume, "chaos",
                                          [&](io::OutputFile& out, const std::vector<std::optional<io::PointResult>>& rows) {
                                              if (shard->empty()) io::write_chaos_group(out, cfg, plan, rows);

@@ -48,28 +48,89 @@ void install_signal_handlers() {
 
 const std::atomic<bool>& stop_flag() { return g_stop; }
 int stop_signal() { return g_signal.load(); }
+int interrupted_exit_code() { return 128 + (g_signal.load() ? g_signal.load() : SIGINT); }
+
+void add_common_options(CLI::App* sub, CommonOptions& o, const std::string& config_help) {
+    sub->add_option("config", o.config, config_help)->required();
+    sub->add_option("-o,--output", o.output, "output file (default: [output] path, else CONFIG's name with .h5)");
+    sub->add_option("--set", o.set, "override a config key, e.g. --set model.g=2.0 (repeatable)");
+    sub->add_flag("--force", o.force, "overwrite an existing output file and discard an interrupted run's OUT.part");
+    sub->add_flag("-q,--quiet", o.quiet, "print nothing on success");
+}
+
+std::string printable(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    auto hex = [&](unsigned v, const char* prefix, int digits) {
+        static const char* d = "0123456789abcdef";
+        out += prefix;
+        for (int i = digits - 1; i >= 0; --i) out += d[(v >> (4 * i)) & 0xf];
+    };
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        if (c == '\n') { out += "\\n"; ++i; continue; }
+        if (c == '\t') { out += "\\t"; ++i; continue; }
+        if (c < 0x80) { hex(c, "\\x", 2); ++i; continue; }
+        // A UTF-8 sequence: its length from the lead byte, continuation bytes 10xxxxxx.
+        const int len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = len > 0 && i + static_cast<std::size_t>(len) <= s.size();
+        unsigned cp = len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
+        for (int k = 1; ok && k < len; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            ok = (cc & 0xc0) == 0x80;
+            cp = (cp << 6) | (cc & 0x3fu);
+        }
+        const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+        if (!ok || overlong || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            hex(c, "\\x", 2);
+            ++i;
+            continue;
+        }
+        if (cp >= 0x80 && cp <= 0x9f) hex(cp, "\\u", 4);  // C1 controls (8-bit CSI and friends)
+        else out.append(s, i, static_cast<std::size_t>(len));
+        i += static_cast<std::size_t>(len);
+    }
+    return out;
+}
 
 int guarded(const std::function<int()>& body) {
     try {
         return body();
     } catch (const invalid_parameter& e) {
-        std::cerr << "ratenet: error: " << e.what() << "\n";
+        std::cerr << "ratenet: error: " << printable(e.what()) << "\n";
         return exit_usage;
     } catch (const io_error& e) {
-        std::cerr << "ratenet: error: " << e.what() << "\n";
+        std::cerr << "ratenet: error: " << printable(e.what()) << "\n";
+        return exit_runtime;
+    } catch (const std::filesystem::filesystem_error& e) {
+        // The library's text ("filesystem error: ...") is translated at this seam.
+        const std::string p = e.path1().empty() ? std::string("ratenet") : e.path1().string();
+        std::cerr << "ratenet: error: " << p << ": " << e.code().message() << "\n";
         return exit_runtime;
     } catch (const std::bad_alloc&) {
         std::cerr << "ratenet: error: out of memory\n";
         return exit_runtime;
     } catch (const std::exception& e) {
-        std::cerr << "ratenet: error: " << e.what() << "\n";
+        std::cerr << "ratenet: error: " << printable(e.what()) << "\n";
         return exit_runtime;
     }
 }
 
 io::Config load_config(const CommonOptions& o) {
-    if (!std::filesystem::exists(o.config))
+    std::error_code ec;
+    if (!std::filesystem::exists(o.config, ec))
         throw invalid_parameter("CONFIG", o.config, "the configuration file does not exist");
+    if (std::filesystem::is_directory(o.config, ec))
+        throw invalid_parameter("CONFIG", o.config, "is a directory, not a TOML configuration file");
+    for (const auto& s : o.set)
+        if (s.find_first_of("\n\r") != std::string::npos)
+            throw invalid_parameter("--set", "\"" + s.substr(0, s.find_first_of("\n\r")) + "...\"",
+                                    "must be one line (key.path=value); a line break would smuggle in more TOML");
     io::Config cfg = [&] {
         try {
             return io::Config::load(o.config, o.set);
@@ -82,9 +143,13 @@ io::Config load_config(const CommonOptions& o) {
 }
 
 std::string output_path(const CommonOptions& o, const io::Config& cfg) {
-    if (!o.output.empty()) return o.output;
+    if (o.output) {
+        if (o.output->empty()) throw invalid_parameter("-o", "\"\"", "the output path must not be empty");
+        return *o.output;
+    }
     io::Section s = cfg.section("output");
     const std::string p = s.string("path", "");
+    if (s.has("path") && p.empty()) s.fail("path", "\"\"", "the output path must not be empty");
     s.finish();
     if (!p.empty()) return p;
     return std::filesystem::path(o.config).stem().string() + ".h5";

@@ -1,8 +1,10 @@
 #pragma once
 // Shared by the subcommands: exit codes, error reporting, signals, progress.
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,14 @@ const std::string& command_line();
 void install_signal_handlers();
 const std::atomic<bool>& stop_flag();
 int stop_signal();  // the signal received, 0 if none
+// 128 + the signal received (SIGINT if none was recorded): the exit code of an
+// interrupted run.
+int interrupted_exit_code();
+
+// Text made safe for a terminal (one line): control characters (C0, DEL, C1),
+// line breaks and bytes that are not UTF-8 become visible escapes (\x1b, \n).
+// Everything printed from a file or an error goes through it.
+std::string printable(const std::string& s);
 
 // Runs body; maps ratenet's errors to one line on stderr and an exit code:
 // configuration/usage errors (invalid_parameter, unreadable inputs) 2, runtime 1.
@@ -32,11 +42,15 @@ int guarded(const std::function<int()>& body);
 // Options shared by the commands that read a config and write a file.
 struct CommonOptions {
     std::string config;
-    std::string output;
+    std::optional<std::string> output;  // -o; empty optional = not given (an empty string is refused)
     std::vector<std::string> set;
     bool force = false;
     bool quiet = false;
 };
+
+// Adds CONFIG, -o/--output, --set, --force and -q/--quiet to a subcommand, with
+// the same names and help everywhere.
+void add_common_options(CLI::App* sub, CommonOptions& o, const std::string& config_help = "TOML configuration file");
 
 // Loads the config with overrides and checks its section names. Input errors
 // become invalid_parameter (exit 2).

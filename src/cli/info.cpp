@@ -1,5 +1,6 @@
-#include <hdf5.h>
-
+// ratenet info FILE.h5: a summary of any ratenet file, safe on files from
+// anywhere: every shape and type is checked before use, and text from the file
+// is escaped before it reaches the terminal.
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -14,29 +15,78 @@ namespace ratenet::cli {
 
 namespace {
 
-struct VisitCtx {
-    std::ostringstream* out;
-    hid_t file;
-};
+std::string shape_text(const std::vector<hsize_t>& dims) {
+    if (dims.empty()) return "scalar";
+    std::string s;
+    for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? " x " : "") + std::to_string(dims[i]);
+    return s;
+}
 
-herr_t visit_cb(hid_t obj, const char* name, const H5O_info_t* info, void* data) {
-    auto* ctx = static_cast<VisitCtx*>(data);
-    if (std::string(name) == ".") return 0;
-    if (info->type == H5O_TYPE_DATASET) {
-        hid_t ds = H5Dopen2(obj, name, H5P_DEFAULT);
-        hid_t sp = H5Dget_space(ds);
-        const int rank = H5Sget_simple_extent_ndims(sp);
-        std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-        if (rank > 0) H5Sget_simple_extent_dims(sp, dims.data(), nullptr);
-        *ctx->out << "  /" << name << "  [";
-        for (std::size_t i = 0; i < dims.size(); ++i) *ctx->out << (i ? " x " : "") << dims[i];
-        *ctx->out << "]\n";
-        H5Sclose(sp);
-        H5Dclose(ds);
-    } else if (info->type == H5O_TYPE_GROUP) {
-        *ctx->out << "  /" << name << "/\n";
+// An attribute as text, whatever its type; "" when absent.
+std::string attr_text(const h5::Location& loc, const std::string& name) {
+    switch (loc.attr_kind(name)) {
+        case h5::Location::AttrKind::missing: return "";
+        case h5::Location::AttrKind::string:
+            return loc.attr_size(name) == 1 ? loc.attr_string(name) : "[" + std::to_string(loc.attr_size(name)) + " strings]";
+        case h5::Location::AttrKind::number:
+            return loc.attr_size(name) == 1 ? format_value(loc.attr_double(name))
+                                            : "[" + std::to_string(loc.attr_size(name)) + " numbers]";
+        case h5::Location::AttrKind::other: return "[unsupported type]";
     }
-    return 0;
+    return "";
+}
+
+std::string summarise(const std::string& path) {
+    std::unique_ptr<h5::File> f;
+    try {
+        f = std::make_unique<h5::File>(path, h5::File::Mode::read_only);
+    } catch (const io_error& e) {
+        throw invalid_parameter("FILE", path, e.detail());
+    }
+    if (f->attr_kind("format") != h5::Location::AttrKind::string || attr_text(*f, "format") != "ratenet")
+        throw invalid_parameter("FILE", path, "not a ratenet file (no root attribute format = \"ratenet\")");
+    std::ostringstream out;
+    const std::string version = attr_text(*f, "format_version");
+    const bool newer = f->attr_kind("format_version") == h5::Location::AttrKind::number && f->attr_size("format_version") == 1 &&
+                       f->attr_double("format_version") > static_cast<double>(io::format_version);
+    out << printable(path) << ": ratenet " << printable(attr_text(*f, "kind")) << " file, format version "
+        << printable(version) << (newer ? " (newer than this ratenet understands)" : "") << "\n";
+    for (const char* a : {"ratenet_version", "git_commit", "created_utc", "command_line", "status", "message"}) {
+        const std::string v = attr_text(*f, a);
+        if (!v.empty()) out << "  " << a << ": " << printable(v) << "\n";
+    }
+    const auto objects = f->walk();
+    auto find = [&](const std::string& p) -> const h5::ObjectInfo* {
+        for (const auto& o : objects)
+            if (o.path == p) return &o;
+        return nullptr;
+    };
+    if (const auto* net = find("network"); net && net->group) {
+        auto g = f->group("network");
+        out << "  network: " << printable(attr_text(g, "n")) << " neurons, model " << printable(attr_text(g, "model"))
+            << ", form " << printable(attr_text(g, "form")) << ", transfer " << printable(attr_text(g, "transfer"))
+            << ", W " << printable(attr_text(g, "W_format")) << "\n";
+    }
+    if (const auto* tr = find("trajectory"); tr && tr->group) {
+        auto g = f->group("trajectory");
+        const auto* x = find("trajectory/x");
+        const auto* t = find("trajectory/t");
+        out << "  trajectory: ";
+        if (x && x->shape.size() == 2) out << x->shape[0] << " samples x " << x->shape[1] << " neurons";
+        else out << "x " << (x ? "has shape " + shape_text(x->shape) + " (expected samples x neurons)" : "missing");
+        out << ", method " << printable(attr_text(g, "method")) << ", status " << printable(attr_text(g, "status"));
+        if (t && t->shape.size() == 1 && t->shape[0] > 0) {
+            const auto tv = g.read_doubles("t");
+            out << ", t = " << format_value(tv.front()) << " .. " << format_value(tv.back());
+        }
+        out << "\n";
+    }
+    out << "contents:\n";
+    for (const auto& o : objects) {
+        if (o.group) out << "  /" << printable(o.path) << "/\n";
+        else out << "  /" << printable(o.path) << "  [" << shape_text(o.shape) << "]\n";
+    }
+    return out.str();
 }
 
 }  // namespace
@@ -44,47 +94,15 @@ herr_t visit_cb(hid_t obj, const char* name, const H5O_info_t* info, void* data)
 void setup_info(CLI::App& app, int& exit_code) {
     auto path = std::make_shared<std::string>();
     auto* sub = app.add_subcommand("info", "Summarise a ratenet HDF5 file");
-    sub->add_option("file", *path, "a file written by ratenet")->required();
+    sub->add_option("file", *path, "a file written by ratenet (a .part file too)")->required();
     sub->callback([path, &exit_code] {
         exit_code = guarded([&] {
-            std::unique_ptr<h5::File> f;
             try {
-                f = std::make_unique<h5::File>(*path, h5::File::Mode::read_only);
+                std::cout << summarise(*path);
             } catch (const io_error& e) {
-                throw invalid_parameter("FILE", *path, e.detail());
+                // The file opened but is damaged or not what it claims to be.
+                throw invalid_parameter("FILE", *path, "cannot be summarised: " + e.detail());
             }
-            if (!f->has_attr("format") || f->attr_string("format") != "ratenet")
-                throw invalid_parameter("FILE", *path, "not a ratenet file (no root attribute format = \"ratenet\")");
-            std::ostringstream out;
-            const auto version = f->attr_int("format_version");
-            out << *path << ": ratenet " << f->attr_string("kind") << " file, format version " << version
-                << (version > io::format_version ? " (newer than this ratenet understands)" : "") << "\n";
-            for (const char* a : {"ratenet_version", "git_commit", "created_utc", "command_line", "status", "message"})
-                if (f->has_attr(a)) {
-                    const std::string v = f->attr_string(a);
-                    if (!v.empty()) out << "  " << a << ": " << v << "\n";
-                }
-            if (f->exists("network")) {
-                auto g = f->group("network");
-                out << "  network: " << g.attr_int("n") << " neurons, model " << g.attr_string("model") << ", form "
-                    << g.attr_string("form") << ", transfer " << g.attr_string("transfer") << ", W "
-                    << g.attr_string("W_format") << "\n";
-            }
-            if (f->exists("trajectory")) {
-                auto g = f->group("trajectory");
-                const auto shape = g.shape("x");
-                out << "  trajectory: " << shape[0] << " samples x " << (shape.size() > 1 ? shape[1] : 1)
-                    << " neurons, method " << g.attr_string("method") << ", status " << g.attr_string("status");
-                if (shape[0] > 0) {
-                    const auto t = g.read_doubles("t");
-                    out << ", t = " << format_value(t.front()) << " .. " << format_value(t.back());
-                }
-                out << "\n";
-            }
-            out << "contents:\n";
-            VisitCtx ctx{&out, f->id()};
-            H5Ovisit(f->id(), H5_INDEX_NAME, H5_ITER_NATIVE, visit_cb, &ctx);
-            std::cout << out.str();
             return exit_ok;
         });
     });

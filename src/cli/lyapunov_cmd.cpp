@@ -1,5 +1,7 @@
 // ratenet lyapunov CONFIG [-o OUT.h5] [--k K] [--checkpoint-every SECONDS] [--resume]
 #include <chrono>
+#include <cmath>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -8,6 +10,7 @@
 
 #include "cli/common.hpp"
 #include "cli/commands.hpp"
+#include "io/claim.hpp"
 #include "io/lyapunov_file.hpp"
 #include "ratenet/errors.hpp"
 
@@ -19,25 +22,23 @@ namespace fs = std::filesystem;
 
 struct LyapunovCliOptions {
     CommonOptions common;
-    Eigen::Index k = -1;            // -1: from the config (default all)
+    std::optional<Eigen::Index> k;  // --k; else from the config (default all)
     double checkpoint_every = 0.0;  // seconds of wall time; 0 = only on interruption
     bool resume = false;
 };
 
-// Writes a complete file (header, network, then `body`) under a temporary name
-// and renames it to path: a kill while writing never destroys the previous file.
-void write_atomically(const std::string& path, const io::RunInfo& info, const Network& net, const std::string& status,
-                      const std::string& message, const std::function<void(const h5::File&)>& body) {
-    const std::string tmp = path + ".tmp";
-    {
+// A complete file (header, network, then `body`), written under a temporary
+// name and renamed to path: a kill while writing never destroys the previous file.
+void write_file(const std::string& path, const io::RunInfo& info, const Network& net, const std::string& status,
+                const std::string& message, const std::function<void(const h5::File&)>& body) {
+    io::replace_atomically(path, [&](const std::string& tmp) {
         h5::File f(tmp, h5::File::Mode::create_truncate);
         io::write_header(f, info);
         io::write_network(f, net);
         body(f);
         io::set_status(f, status, message);
         f.close();
-    }
-    fs::rename(tmp, path);
+    });
 }
 
 class CheckpointingObserver : public LyapunovObserver {
@@ -82,42 +83,61 @@ int run(const LyapunovCliOptions& o) {
     const io::Config cfg = load_config(o.common);
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
-    const LyapunovOptions lopt =
-        io::read_lyapunov(cfg, net, seeds, o.k != -1 ? std::optional<Eigen::Index>(o.k) : std::nullopt);
-    if (o.checkpoint_every < 0)
-        throw invalid_parameter("--checkpoint-every", format_value(o.checkpoint_every), "must be >= 0 seconds");
-    const std::string final_path = output_path(o.common, cfg);
-    const std::string part = final_path + ".part";
-    if (fs::exists(final_path) && !o.common.force)
-        throw invalid_parameter("-o", final_path, "the output file exists; pass --force to overwrite it");
+    const LyapunovOptions lopt = io::read_lyapunov(cfg, net, seeds, o.k);
+    if (!(o.checkpoint_every >= 0) || std::isinf(o.checkpoint_every))
+        throw invalid_parameter("--checkpoint-every", format_value(o.checkpoint_every),
+                                "must be a finite number of seconds >= 0 (0: only on SIGINT/SIGTERM)");
+    const io::OutputClaim claim(output_path(o.common, cfg), o.common.force);
+    const std::string final_path = claim.final_path();
+    const std::string part = claim.part_path();
     const io::RunInfo info = run_info("lyapunov", cfg, seeds);
     std::optional<LyapunovCheckpoint> cp;
     if (o.resume) {
         if (!fs::exists(part))
             throw invalid_parameter("--resume", part, "no interrupted run to resume (the file does not exist)");
-        h5::File f(part, h5::File::Mode::read_only);
-        if (!f.has_attr("kind") || f.attr_string("kind") != "lyapunov")
-            throw invalid_parameter("--resume", part, "is not a ratenet lyapunov file");
-        if (f.attr_string("config") != info.config_text)
-            throw invalid_parameter("--resume", part, "was started with a different configuration");
-        cp = io::read_checkpoint(f);
+        try {
+            h5::File f(part, h5::File::Mode::read_only);
+            if (!f.has_attr("kind") || f.attr_string("kind") != "lyapunov")
+                throw invalid_parameter("--resume", part, "is not a ratenet lyapunov file");
+            if (!f.has_attr("config") || f.attr_string("config") != info.config_text)
+                throw invalid_parameter("--resume", part, "was started with a different configuration");
+            cp = io::read_checkpoint(f);
+        } catch (const io_error& e) {
+            throw invalid_parameter("--resume", part, "cannot be resumed: " + e.detail());
+        }
         if (!cp) throw invalid_parameter("--resume", part, "holds no checkpoint");
-    } else if (fs::exists(part) && !o.common.force) {
-        throw invalid_parameter("-o", part, "an interrupted run exists: pass --resume to continue it, or --force to start over");
+    } else {
+        claim.refuse_leftover_part(o.common.force);
     }
     CheckpointingObserver obs(o.checkpoint_every, [&](const LyapunovCheckpoint& c) {
-        write_atomically(part, info, net, "running", "", [&](const h5::File& f) { io::write_checkpoint(f, c); });
+        // The last checkpoint, written on SIGINT/SIGTERM, says so in its status.
+        const bool stopping = stop_flag().load();
+        write_file(part, info, net, stopping ? "interrupted" : "running",
+                   stopping ? "interrupted by signal " + std::to_string(stop_signal()) + "; resume with --resume" : "",
+                   [&](const h5::File& f) { io::write_checkpoint(f, c); });
     });
-    const LyapunovResult r = lyapunov_spectrum(net, lopt, obs, cp ? &*cp : nullptr);
+    LyapunovResult r;
+    try {
+        r = lyapunov_spectrum(net, lopt, obs, cp ? &*cp : nullptr);
+    } catch (const invalid_parameter& e) {
+        if (e.key() == "checkpoint") throw invalid_parameter("--resume", part, e.value() + " " + e.rule());
+        throw;
+    }
     if (r.status == RunStatus::interrupted) {
+        if (fs::exists(part)) {
+            // A checkpoint written just before the signal arrived still says running.
+            h5::File f(part, h5::File::Mode::read_write);
+            io::set_status(f, "interrupted", "interrupted by signal " + std::to_string(stop_signal()) + "; resume with --resume");
+            f.close();
+        }
         std::cerr << "ratenet: " << r.message << "; the checkpoint is in " << part
                   << "; run the same command with --resume to continue\n";
-        return 128 + (stop_signal() ? stop_signal() : 2);
+        return interrupted_exit_code();
     }
-    write_atomically(final_path + ".part.tmp2", info, net, std::string(to_string(r.status)), r.message,
-                     [&](const h5::File& f) { io::write_lyapunov_group(f, lopt, r, net.size()); });
-    fs::rename(final_path + ".part.tmp2", final_path);
-    fs::remove(part);
+    write_file(final_path, info, net, std::string(to_string(r.status)), r.message,
+               [&](const h5::File& f) { io::write_lyapunov_group(f, lopt, r, net.size()); });
+    std::error_code ec;
+    fs::remove(part, ec);
     say(o.common, summary(r, net.size()));
     say(o.common, "wrote " + final_path);
     if (r.status == RunStatus::diverged) {
@@ -132,15 +152,11 @@ int run(const LyapunovCliOptions& o) {
 void setup_lyapunov(CLI::App& app, int& exit_code) {
     auto o = std::make_shared<LyapunovCliOptions>();
     auto* sub = app.add_subcommand("lyapunov", "Lyapunov spectrum (QR method), Kaplan-Yorke dimension and entropy rate");
-    sub->add_option("config", o->common.config, "TOML configuration file")->required();
-    sub->add_option("-o,--output", o->common.output, "output file");
-    sub->add_option("--k", o->k, "number of exponents (default: lyapunov.k, else all N)");
+    add_common_options(sub, o->common);
+    sub->add_option("--k", o->k, "number of exponents, 1 .. N (default: lyapunov.k, else all N)");
     sub->add_option("--checkpoint-every", o->checkpoint_every,
                     "write a checkpoint to OUT.part every SECONDS of wall time (one is always written on SIGINT/SIGTERM)");
     sub->add_flag("--resume", o->resume, "continue the interrupted run in OUT.part (same config)");
-    sub->add_option("--set", o->common.set, "override a config key (repeatable)");
-    sub->add_flag("--force", o->common.force, "overwrite an existing output file");
-    sub->add_flag("-q,--quiet", o->common.quiet, "print nothing on success");
     sub->callback([o, &exit_code] { exit_code = guarded([&] { return run(*o); }); });
 }
 

@@ -1,12 +1,16 @@
 // ratenet: the command line. One file per subcommand (setup_* functions).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "cli/parallel.hpp"
 #include "cli/sweep.hpp"
 #include "cli/simulate.hpp"
+#include "io/config.hpp"
 #include "linalg/dense.hpp"
 #include "ratenet/build_info.hpp"
 
@@ -33,6 +37,20 @@ int main(int argc, char** argv) {
     setup_sweep(app, exit_code);
     setup_merge(app, exit_code);
     setup_chaos(app, exit_code);
+    // A misspelt command gets the closest one, not CLI11's "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        const std::string word = argv[1];
+        std::vector<std::string> names;
+        for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+        if (std::find(names.begin(), names.end(), word) == names.end()) {
+            const std::string c = ratenet::io::closest(word, names);
+            if (par.rank() == 0)
+                std::cerr << "ratenet: error: unknown command \"" << printable(word) << "\""
+                          << (c.empty() ? "" : " (did you mean \"" + c + "\"?)") << "; `ratenet --help` lists the commands\n";
+            par.finalize();
+            return exit_usage;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

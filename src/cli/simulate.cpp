@@ -44,7 +44,14 @@ SimulateResult simulate(const CommonOptions& o) {
     const Network net = io::read_network(cfg, seeds);
     const Eigen::VectorXd x0 = io::read_initial(cfg, net, seeds);
     const io::SimulateJob job = io::read_simulate(cfg, net, seeds);
-    io::OutputFile out(output_path(o, cfg), o.force);
+    const io::OutputClaim claim(output_path(o, cfg), o.force);
+    claim.refuse_leftover_part(o.force);
+    const std::int64_t cols = job.record.neurons.empty() ? net.size() : static_cast<std::int64_t>(job.record.neurons.size());
+    if (job.record.gzip == 0)  // compressed sizes cannot be known in advance
+        io::check_output_space(cfg, cfg.find("simulate.dt_out") ? "simulate.dt_out" : "simulate.t_end", claim.final_path(),
+                               io::trajectory_bytes(job.integrator.n_samples(), cols, job.record.float32),
+                               std::to_string(job.integrator.n_samples()) + " samples of " + std::to_string(cols) + " neurons");
+    io::OutputFile out(claim);
     out.write_header(run_info("simulate", cfg, seeds));
     out.write_network(net);
     io::TrajectoryWriter writer(out, net, job.integrator, job.record, &stop_flag());
@@ -78,7 +85,7 @@ int report(const CommonOptions& o, const SimulateResult& r) {
             return exit_runtime;
         case RunStatus::interrupted:
             std::cerr << "ratenet: " << r.run.message << "; partial output kept in " << r.path << "\n";
-            return 128 + (stop_signal() ? stop_signal() : 2);
+            return interrupted_exit_code();
     }
     return exit_runtime;
 }
@@ -126,11 +133,7 @@ dt_out = 0.1
 void setup_simulate(CLI::App& app, int& exit_code) {
     auto opt = std::make_shared<CommonOptions>();
     auto* sub = app.add_subcommand("simulate", "Integrate a network from a config and write its trajectory to HDF5");
-    sub->add_option("config", opt->config, "TOML configuration file")->required();
-    sub->add_option("-o,--output", opt->output, "output file (default: [output] path, or CONFIG's name with .h5)");
-    sub->add_option("--set", opt->set, "override a config key, e.g. --set model.g=2.0 (repeatable)");
-    sub->add_flag("--force", opt->force, "overwrite an existing output file");
-    sub->add_flag("-q,--quiet", opt->quiet, "print nothing on success");
+    add_common_options(sub, *opt);
     sub->callback([opt, &exit_code] {
         exit_code = guarded([&] {
             const SimulateResult r = simulate(*opt);
@@ -141,15 +144,29 @@ void setup_simulate(CLI::App& app, int& exit_code) {
 
 void setup_demo(CLI::App& app, int& exit_code) {
     auto dir = std::make_shared<std::string>("ratenet-demo");
-    auto force = std::make_shared<bool>(true);
+    auto force = std::make_shared<bool>(false);
     auto* sub = app.add_subcommand("demo", "Run the built-in default job: a winner-take-all circuit and a chaotic random network");
     sub->add_option("-o,--output-dir", *dir, "directory for the output files")->capture_default_str();
+    sub->add_flag("--force", *force, "overwrite the demo's files (DIR/wta.toml, wta.h5, random_tanh.toml, random_tanh.h5)");
     sub->callback([dir, force, &exit_code] {
         exit_code = guarded([&] {
-            std::filesystem::create_directories(*dir);
+            namespace fs = std::filesystem;
+            const std::vector<std::pair<std::string, const char*>> jobs{{"wta", demo_wta}, {"random_tanh", demo_random}};
+            if (dir->empty()) throw invalid_parameter("-o", "\"\"", "the output directory must not be empty");
+            std::error_code ec;
+            if (fs::exists(*dir, ec) && !fs::is_directory(*dir, ec))
+                throw invalid_parameter("-o", *dir, "exists and is not a directory");
+            // Every file the demo would write is checked before the first is touched.
+            if (!*force)
+                for (const auto& [name, text] : jobs)
+                    for (const char* ext : {".toml", ".h5", ".h5.part"}) {
+                        const std::string p = *dir + "/" + name + ext;
+                        if (fs::exists(p, ec))
+                            throw invalid_parameter("-o", *dir, p + " exists; pass --force to overwrite the demo's files");
+                    }
+            fs::create_directories(*dir);
             int rc = exit_ok;
-            for (const auto& [name, text] : {std::pair<std::string, const char*>{"wta", demo_wta},
-                                             std::pair<std::string, const char*>{"random_tanh", demo_random}}) {
+            for (const auto& [name, text] : jobs) {
                 const std::string cfg_path = *dir + "/" + name + ".toml";
                 {
                     std::ofstream f(cfg_path);

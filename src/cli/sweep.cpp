@@ -1,5 +1,6 @@
 #include "cli/sweep.hpp"
 
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "cli/parallel.hpp"
+#include "io/claim.hpp"
 #include "io/job.hpp"
 #include "io/point.hpp"
 #include "io/chaos_file.hpp"
@@ -38,6 +40,15 @@ std::pair<std::int64_t, std::int64_t> parse_shard(const std::string& s) {
     }
 }
 
+}  // namespace
+
+void check_shard_given(const CLI::Option& opt, const std::string& value) {
+    if (opt.count() > 0 && value.empty())
+        throw invalid_parameter("--shard", "\"\"", "must have the form I/N with 0 <= I < N (omit it to run every point)");
+}
+
+namespace {
+
 // Checks the config of the first and last point before anything runs, so that a
 // misspelt swept key fails at once with the file and key (exit 2).
 void validate_points(const io::Config& cfg, const io::SweepPlan& plan) {
@@ -58,10 +69,26 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
     if (par.active() && par.size() > plan.n_points())
         throw invalid_parameter("mpirun -n", std::to_string(par.size()),
                                 "more MPI ranks than sweep points (" + std::to_string(plan.n_points()) + ")");
+    if (n_shards > plan.n_points())
+        throw invalid_parameter("--shard", shard_text,
+                                "more shards than sweep points (" + std::to_string(plan.n_points()) + ")");
     validate_points(cfg, plan);
     const std::string out_path = output_path(o, cfg);
-    if (std::filesystem::exists(out_path) && !o.force)
-        throw invalid_parameter("-o", out_path, "the output file exists; pass --force to overwrite it");
+    // Rank 0 owns the name (OUT, OUT.part and OUT.points/) for the whole run.
+    std::unique_ptr<io::OutputClaim> claim;
+    std::exception_ptr refused;
+    if (par.rank() == 0) {
+        try {
+            claim = std::make_unique<io::OutputClaim>(out_path, o.force);
+            claim->refuse_leftover_part(o.force);
+        } catch (const invalid_parameter&) {
+            refused = std::current_exception();
+        }
+    }
+    if (!par.all(!refused)) {
+        if (refused) std::rethrow_exception(refused);
+        throw invalid_parameter("-o", out_path, "refused on rank 0");
+    }
     io::Journal journal(out_path + ".points", plan.hash);
     if (par.rank() == 0) {
         if (o.force && !resume && std::filesystem::exists(journal.dir())) journal.remove_all();
@@ -83,7 +110,9 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
             interrupted = true;
             continue;  // keep claiming so the counter drains; nothing more is computed
         }
-        if (journal.has(p)) continue;  // committed by an earlier (killed) run
+        std::string damaged;
+        if (journal.has(p, &damaged)) continue;  // committed by an earlier (killed) run
+        if (!damaged.empty()) std::cerr << "ratenet: warning: " << damaged << "; point " << p << " runs again\n";
         const io::Config pc = io::point_config(cfg, plan, p);
         const io::PointResult r = io::run_point(pc, plan.analysis, plan.ensemble, &stop_flag());
         if (r.status == "interrupted") {
@@ -100,13 +129,13 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
         if (par.rank() == 0)
             std::cerr << "ratenet: sweep interrupted; finished points are kept in " << journal.dir()
                       << "; run again with --resume to continue\n";
-        run.exit_code = 128 + (stop_signal() ? stop_signal() : 2);
+        run.exit_code = interrupted_exit_code();
         return run;
     }
     if (par.rank() != 0) return run;
     run.rows.resize(static_cast<std::size_t>(plan.n_points()));
     for (std::int64_t p : mine) run.rows[static_cast<std::size_t>(p)] = journal.read(p);
-    io::OutputFile out(out_path, true);
+    io::OutputFile out(*claim);
     io::Seeds seeds = io::read_seeds(cfg);
     out.write_header(run_info(kind, cfg, seeds));
     io::write_sweep_group(out, plan, run.rows, n_shards > 1 ? shard_text : "all");
@@ -123,15 +152,13 @@ void setup_sweep(CLI::App& app, int& exit_code) {
     auto shard = std::make_shared<std::string>();
     auto resume = std::make_shared<bool>(false);
     auto* sub = app.add_subcommand("sweep", "Run one analysis over the points of a [sweep] (serially, sharded or under MPI)");
-    sub->add_option("config", opt->config, "TOML configuration file with a [sweep] section")->required();
-    sub->add_option("-o,--output", opt->output, "output file");
-    sub->add_option("--shard", *shard, "run shard I of N (points p with p mod N = I), e.g. $SLURM_ARRAY_TASK_ID/4");
+    add_common_options(sub, *opt, "TOML configuration file with a [sweep] section");
+    auto* shard_opt =
+        sub->add_option("--shard", *shard, "run shard I of N (points p with p mod N = I), e.g. $SLURM_ARRAY_TASK_ID/4");
     sub->add_flag("--resume", *resume, "continue an interrupted sweep, skipping its finished points");
-    sub->add_option("--set", opt->set, "override a config key (repeatable)");
-    sub->add_flag("--force", opt->force, "overwrite an existing output file");
-    sub->add_flag("-q,--quiet", opt->quiet, "print nothing on success");
-    sub->callback([opt, shard, resume, &exit_code] {
+    sub->callback([opt, shard, shard_opt, resume, &exit_code] {
         exit_code = guarded([&] {
+            check_shard_given(*shard_opt, *shard);
             const io::Config cfg = load_config(*opt);
             if (!cfg.has("sweep")) cfg.fail("sweep", "", "missing section [sweep]");
             const io::SweepPlan plan = io::read_sweep_plan(cfg);
@@ -151,18 +178,62 @@ void setup_sweep(CLI::App& app, int& exit_code) {
     });
 }
 
+namespace {
+
+// "points 1, 3, 5 (of shard 1/2)" for the message about a merge with gaps.
+std::string describe_missing(const std::vector<std::optional<io::PointResult>>& rows,
+                             const std::vector<io::SweepFileContents>& parts) {
+    std::vector<std::int64_t> missing;
+    for (std::size_t p = 0; p < rows.size(); ++p)
+        if (!rows[p]) missing.push_back(static_cast<std::int64_t>(p));
+    std::string s = std::to_string(missing.size()) + " of " + std::to_string(rows.size()) + " points are missing (";
+    for (std::size_t i = 0; i < missing.size() && i < 8; ++i) s += (i ? ", " : "") + std::to_string(missing[i]);
+    if (missing.size() > 8) s += ", ...";
+    s += ")";
+    // Shards are p mod N = I: name the shards none of the files came from.
+    std::int64_t n_shards = 0;
+    std::set<std::int64_t> present;
+    for (const auto& part : parts) {
+        const auto slash = part.shard.find('/');
+        if (slash == std::string::npos) continue;
+        try {
+            present.insert(std::stoll(part.shard.substr(0, slash)));
+            n_shards = std::stoll(part.shard.substr(slash + 1));
+        } catch (const std::exception&) {
+        }
+    }
+    if (n_shards > 0) {
+        std::string absent;
+        for (std::int64_t i = 0; i < n_shards; ++i)
+            if (!present.count(i)) absent += (absent.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(n_shards);
+        if (!absent.empty()) s += "; no file of shard " + absent + " was given";
+    }
+    return s;
+}
+
+}  // namespace
+
 void setup_merge(CLI::App& app, int& exit_code) {
     auto out_path = std::make_shared<std::string>();
     auto shards = std::make_shared<std::vector<std::string>>();
     auto force = std::make_shared<bool>(false);
+    auto allow_missing = std::make_shared<bool>(false);
+    auto quiet = std::make_shared<bool>(false);
     auto* sub = app.add_subcommand("merge", "Join the files of a sharded sweep into the file a serial run gives");
     sub->add_option("output", *out_path, "merged output file")->required();
     sub->add_option("shards", *shards, "shard files (from ratenet sweep --shard I/N)")->required();
     sub->add_flag("--force", *force, "overwrite an existing output file");
-    sub->callback([out_path, shards, force, &exit_code] {
+    sub->add_flag("--allow-missing", *allow_missing,
+                  "write OUT even when points are missing (status incomplete); without it an incomplete merge writes nothing");
+    sub->add_flag("-q,--quiet", *quiet, "print nothing on success");
+    sub->callback([out_path, shards, force, allow_missing, quiet, &exit_code] {
         exit_code = guarded([&] {
+            const io::OutputClaim claim(*out_path, *force);
+            claim.refuse_leftover_part(*force);
             std::vector<io::SweepFileContents> parts;
             for (const auto& s : *shards) {
+                if (std::filesystem::absolute(s) == std::filesystem::absolute(*out_path))
+                    throw invalid_parameter("SHARD", s, "is the output file itself");
                 try {
                     parts.push_back(io::read_sweep_file(s));
                 } catch (const io_error& e) {
@@ -185,24 +256,35 @@ void setup_merge(CLI::App& app, int& exit_code) {
                 }
             }
             // The plan is rebuilt from the config stored in the shards.
-            const io::Config cfg = io::Config::parse(first.config, shards->front());
+            const io::Config cfg = [&] {
+                try {
+                    return io::Config::parse(first.config, shards->front());
+                } catch (const io_error& e) {
+                    throw invalid_parameter("SHARD", shards->front(), "its stored config cannot be read: " + e.detail());
+                }
+            }();
             const io::SweepPlan plan = io::read_sweep_plan(cfg, first.analysis);
-            if (plan.hash != first.hash) throw invalid_parameter("SHARD", shards->front(), "its stored config does not match its sweep hash");
+            if (plan.hash != first.hash || plan.n_points() != first.n_points)
+                throw invalid_parameter("SHARD", shards->front(), "its stored config does not match its sweep hash");
             std::int64_t missing = 0;
             for (const auto& r : rows) missing += !r;
-            io::OutputFile out(*out_path, *force);
+            if (missing && !*allow_missing) {
+                std::cerr << "ratenet: error: " << describe_missing(rows, parts) << "; nothing written: run the missing "
+                          << "shards and merge again, or pass --allow-missing for a file with status incomplete\n";
+                return exit_runtime;
+            }
+            io::OutputFile out(claim);
             out.write_header(run_info(first.kind, cfg, io::read_seeds(cfg)));
             io::write_sweep_group(out, plan, rows, "all");
             if (first.kind == "chaos" && !missing) io::write_chaos_group(out, cfg, plan, rows);
             out.set_status(missing ? "incomplete" : "completed",
                            missing ? std::to_string(missing) + " points missing from the shards" : "");
             out.commit();
-            std::cout << "wrote " << *out_path << ": " << (first.n_points - missing) << " of " << first.n_points
-                      << " points from " << shards->size() << " shards\n";
-            if (missing) {
-                std::cerr << "ratenet: " << missing << " points are missing: run the remaining shards and merge again\n";
-                return exit_runtime;
-            }
+            if (!*quiet)
+                std::cout << "wrote " << *out_path << ": " << (first.n_points - missing) << " of " << first.n_points
+                          << " points from " << shards->size() << " shards" << (missing ? " (status incomplete)" : "")
+                          << "\n";
+            if (missing) std::cerr << "ratenet: warning: " << describe_missing(rows, parts) << "\n";
             return exit_ok;
         });
     });

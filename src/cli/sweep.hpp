@@ -14,8 +14,10 @@
 namespace ratenet::cli {
 // ratenet sweep CONFIG [-o OUT.h5] [--shard I/N] [--resume] [--set k=v]... [--force]
 void setup_sweep(CLI::App& app, int& exit_code);
-// ratenet merge OUT.h5 SHARD.h5...
+// ratenet merge OUT.h5 SHARD.h5... [--allow-missing]
 void setup_merge(CLI::App& app, int& exit_code);
+// Refuses --shard given with an empty value (exit 2).
+void check_shard_given(const CLI::Option& opt, const std::string& value);
 
 struct SweepRun {
     int exit_code = 0;
@@ -26,6 +28,7 @@ struct SweepRun {
 // Runs a plan over the points of this shard (or all, or dynamically over MPI
 // ranks), journaling each point, then assembles the output on rank 0. extra
 // writes further groups (e.g. /chaos) before the file is committed.
+// shard: "I/N" or empty (all points); an empty --shard '' is refused by the caller.
 SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::SweepPlan& plan, const std::string& shard,
                    bool resume, const std::string& kind,
                    const std::function<void(io::OutputFile&, const std::vector<std::optional<io::PointResult>>&)>& extra);

@@ -1,11 +1,13 @@
 // ratenet permitted CONFIG [-o OUT.h5] [--verify]
 // ratenet fixed-points CONFIG [-o OUT.h5]
 #include <iostream>
+#include <optional>
 #include <memory>
 #include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "io/claim.hpp"
 #include "io/job.hpp"
 #include "io/tln_file.hpp"
 #include "ratenet/errors.hpp"
@@ -26,6 +28,23 @@ std::string list_sets(const std::vector<SetMask>& sets, std::size_t most) {
     return s;
 }
 
+// The header and the network are on disk (flushed) before the enumeration
+// starts, so even a kill -9 leaves a readable OUT.part saying what it was for.
+void begin_file(io::OutputFile& out, const char* kind, const io::Config& cfg, const io::Seeds& seeds, const Network& net) {
+    out.write_header(run_info(kind, cfg, seeds));
+    out.write_network(net);
+    out.flush();
+}
+
+// An interrupted enumeration keeps what it found in OUT.part (status interrupted).
+int keep_interrupted(io::OutputFile& out, const std::string& what) {
+    out.set_status("interrupted", what + " interrupted by signal " + std::to_string(stop_signal()));
+    out.mark_data();
+    out.close();
+    std::cerr << "ratenet: " << what << " interrupted; what was found so far is kept in " << out.part_path() << "\n";
+    return interrupted_exit_code();
+}
+
 int run_permitted(const TlnCliOptions& o) {
     const io::Config cfg = load_config(o.common);
     const io::Seeds seeds = io::read_seeds(cfg);
@@ -33,19 +52,27 @@ int run_permitted(const TlnCliOptions& o) {
     const io::TlnProblem p = io::tln_problem(cfg, net, "permitted");
     io::PermittedJob job = io::read_permitted(cfg, net);
     job.verify = job.verify || o.verify;
-    io::OutputFile out(output_path(o.common, cfg), o.common.force);
+    job.options.stop = &stop_flag();
+    job.copositivity.stop = &stop_flag();
+    job.verify_options.stop = &stop_flag();
+    const io::OutputClaim claim(output_path(o.common, cfg), o.common.force);
+    claim.refuse_leftover_part(o.common.force);
+    io::OutputFile out(claim);
+    begin_file(out, "permitted", cfg, seeds, net);
     PermittedResult r;
     try {
         r = permitted_sets(p.W, job.options);
     } catch (const invalid_parameter&) {
         io::rethrow_in(cfg, "network");
     }
-    const CopositivityResult c = copositivity(p.W, job.copositivity);
+    CopositivityResult c;
+    c.method = "not run (interrupted)";
+    if (r.status != EnumerationStatus::interrupted) c = copositivity(p.W, job.copositivity);
     std::optional<SimulationCheckResult> v;
-    if (job.verify) v = verify_permitted_by_simulation(p.W, r, job.verify_options);
-    out.write_header(run_info("permitted", cfg, seeds));
-    out.write_network(net);
+    if (job.verify && r.status != EnumerationStatus::interrupted && !stop_flag().load())
+        v = verify_permitted_by_simulation(p.W, r, job.verify_options);
     io::write_permitted_group(out.h5(), r, c, v ? &*v : nullptr);
+    if (r.status == EnumerationStatus::interrupted || stop_flag().load()) return keep_interrupted(out, "permitted sets");
     out.set_status(std::string(to_string(r.status)), r.message);
     out.commit();
     std::ostringstream ss;
@@ -71,12 +98,20 @@ int run_fixed_points(const TlnCliOptions& o) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
     const io::TlnProblem p = io::tln_problem(cfg, net, "fixed-points");
-    const FixedPointOptions opt = io::read_fixed_points(cfg, net);
-    io::OutputFile out(output_path(o.common, cfg), o.common.force);
-    const FixedPointResult r = fixed_points(p.W, p.b, opt);
-    out.write_header(run_info("fixed_points", cfg, seeds));
-    out.write_network(net);
+    FixedPointOptions opt = io::read_fixed_points(cfg, net);
+    opt.stop = &stop_flag();
+    const io::OutputClaim claim(output_path(o.common, cfg), o.common.force);
+    claim.refuse_leftover_part(o.common.force);
+    io::OutputFile out(claim);
+    begin_file(out, "fixed_points", cfg, seeds, net);
+    FixedPointResult r;
+    try {
+        r = fixed_points(p.W, p.b, opt);
+    } catch (const invalid_parameter&) {
+        io::rethrow_in(cfg, "fixed_points");
+    }
     io::write_fixed_points_group(out.h5(), r, opt);
+    if (r.status == EnumerationStatus::interrupted) return keep_interrupted(out, "fixed-point search");
     out.set_status(std::string(to_string(r.status)), r.message);
     out.commit();
     std::ostringstream ss;
@@ -84,7 +119,6 @@ int run_fixed_points(const TlnCliOptions& o) {
        << r.n_marginal << " marginal), index sum " << r.index_sum << ", status " << to_string(r.status)
        << (r.message.empty() ? "" : " (" + r.message + ")") << "\n  supports: " << r.n_supports << " decided, "
        << r.n_pruned << " pruned, " << r.n_singular << " singular";
-    std::string fp_list;
     for (std::size_t i = 0; i < r.fixed_points.size() && i < 12; ++i) {
         const auto& fp = r.fixed_points[i];
         ss << "\n  " << format_set(fp.support) << "  " << to_string(fp.stability) << "  max Re lambda "
@@ -96,13 +130,7 @@ int run_fixed_points(const TlnCliOptions& o) {
     return exit_ok;
 }
 
-void add_common(CLI::App* sub, TlnCliOptions& o) {
-    sub->add_option("config", o.common.config, "TOML configuration file")->required();
-    sub->add_option("-o,--output", o.common.output, "output file");
-    sub->add_option("--set", o.common.set, "override a config key (repeatable)");
-    sub->add_flag("--force", o.common.force, "overwrite an existing output file");
-    sub->add_flag("-q,--quiet", o.common.quiet, "print nothing on success");
-}
+void add_common(CLI::App* sub, TlnCliOptions& o) { add_common_options(sub, o.common); }
 
 }  // namespace
 

@@ -134,8 +134,9 @@ public:
                 else
                     segment_fixed(x, a, e, b);
             }
-        } catch (const std::exception& ex) {
+        } catch (const odeint::odeint_error& ex) {
             // odeint gives up when the step size cannot be controlled (a blow-up).
+            // Anything else (the observer's I/O errors, bad_alloc) propagates.
             res_.status = RunStatus::diverged;
             res_.t_bad = last_t_;
             res_.message = std::string("integrator failed near t = ") + format_value(last_t_) + ": " + ex.what();
@@ -150,6 +151,14 @@ private:
         res_.t_final = t;
         res_.samples = ++next_;
         if (next_ >= n_samples_) finished_ = true;
+        // A dense grid delivers many samples per step: poll here too, so a stop
+        // request is seen within one sample, not one step.
+        if (!finished_ && obs_.should_stop()) {
+            res_.status = RunStatus::interrupted;
+            res_.message = "interrupted at t = " + format_value(t);
+            finished_ = true;
+            return;
+        }
         if (opt_.steady_tol > 0) {
             FrozenSystem<State>{&net_, &net_.input.at(t), &ws_}(x, f_, t);
             if (f_.template lpNorm<Eigen::Infinity>() < opt_.steady_tol) {
@@ -224,16 +233,21 @@ private:
             odeint::runge_kutta_dopri5<State, double, State, double, odeint::vector_space_algebra>());
         stepper.initialize(x, a, std::min(opt_.dt, e - a));
         State xs = x;
-        const double slack = 1e-12 * std::max(1.0, std::abs(e));
+        // Rounding slack at the segment end, always far below the grid spacing (a
+        // slack as large as dt_out once put a sample before the first step, where
+        // the dense output has no interval to interpolate in).
+        const double slack = std::min(1e-12 * std::max(1.0, std::abs(e)), 1e-3 * opt_.dt_out);
+        bool stepped = false;
         while (!finished_) {
             const double tc = stepper.current_time();
-            while (!finished_ && next_ < n_samples_ && opt_.sample_time(next_) <= std::min(tc, e) + slack) {
+            while (stepped && !finished_ && next_ < n_samples_ && opt_.sample_time(next_) <= std::min(tc, e) + slack) {
                 const double ts = std::min(opt_.sample_time(next_), e);
                 stepper.calc_state(ts, xs);
                 deliver(opt_.sample_time(next_), xs);
             }
             if (finished_ || tc >= e - slack) break;
             stepper.do_step(std::cref(sys));
+            stepped = true;
             if (!check(stepper.current_time(), stepper.current_state())) return;
         }
         if (stepper.current_time() > e)

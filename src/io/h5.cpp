@@ -2,6 +2,8 @@
 
 #include <H5DSpublic.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <mutex>
 
@@ -11,23 +13,30 @@ namespace ratenet::h5 {
 
 namespace {
 
-// Collects the innermost messages of HDF5's error stack.
+struct StackText {
+    std::string top;      // the message of the API call that failed
+    bool no_space = false;  // some level of the stack reports ENOSPC
+};
+
 herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
-    auto* s = static_cast<std::string*>(data);
-    if (n == 0 && err && err->desc) *s = err->desc;
+    auto* s = static_cast<StackText*>(data);
+    if (!err || !err->desc) return 0;
+    const std::string d = err->desc;
+    if (n == 0) s->top = d;
+    // The file drivers report the system error inside the text.
+    if (d.find("errno = 28,") != std::string::npos || d.find("No space left on device") != std::string::npos)
+        s->no_space = true;
     return 0;
 }
 
-std::string stack_text() {
-    std::string s;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &s);
-    H5Eclear2(H5E_DEFAULT);
-    return s;
-}
-
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
-    const std::string detail = stack_text();
-    throw io_error(file, what + (detail.empty() ? "" : " (" + detail + ")"));
+    const int err = errno;
+    StackText st;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &st);
+    H5Eclear2(H5E_DEFAULT);
+    if (st.no_space || err == ENOSPC) throw io_error(file, "no space left on device (while trying to " + what + ")");
+    if (err == EDQUOT) throw io_error(file, "disk quota exceeded (while trying to " + what + ")");
+    throw io_error(file, what + (st.top.empty() ? "" : " (" + st.top + ")"));
 }
 
 hid_t check(hid_t id, const std::string& file, const std::string& what) {
@@ -127,8 +136,19 @@ void Location::attr(const std::string& name, const std::vector<double>& value) c
     write_attr(id_, file_, name, H5T_NATIVE_DOUBLE, value.data(), {value.size()});
 }
 
+namespace {
+// Scalar reads of attributes: one element only, whatever the file holds (a read
+// of an array attribute into one value would write past it).
+void require_one(hid_t attr, const std::string& file, const std::string& name) {
+    Handle sp(check(H5Aget_space(attr), file, "dataspace of attribute " + name), H5Sclose);
+    if (H5Sget_simple_extent_npoints(sp.id()) != 1)
+        throw io_error(file, "attribute " + name + " must hold a single value");
+}
+}  // namespace
+
 std::string Location::attr_string(const std::string& name) const {
     Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    require_one(a.id(), file_, name);
     Handle ftype(check(H5Aget_type(a.id()), file_, "type of attribute " + name), H5Tclose);
     if (H5Tget_class(ftype.id()) != H5T_STRING) throw io_error(file_, "attribute " + name + " is not a string");
     if (H5Tis_variable_str(ftype.id()) > 0) {
@@ -148,6 +168,7 @@ std::string Location::attr_string(const std::string& name) const {
 
 double Location::attr_double(const std::string& name) const {
     Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    require_one(a.id(), file_, name);
     double v = 0;
     check(H5Aread(a.id(), H5T_NATIVE_DOUBLE, &v), file_, "read attribute " + name, 0);
     return v;
@@ -155,6 +176,7 @@ double Location::attr_double(const std::string& name) const {
 
 std::int64_t Location::attr_int(const std::string& name) const {
     Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    require_one(a.id(), file_, name);
     std::int64_t v = 0;
     check(H5Aread(a.id(), H5T_NATIVE_INT64, &v), file_, "read attribute " + name, 0);
     return v;
@@ -192,6 +214,37 @@ void Location::write(const std::string& name, const std::int64_t* data, const st
 }
 void Location::write(const std::string& name, const std::uint8_t* data, const std::vector<hsize_t>& dims) const {
     write_dataset(id_, file_, name, H5T_NATIVE_UINT8, H5T_STD_U8LE, data, dims, 0);
+}
+
+void Location::write_rows(const std::string& name, hsize_t rows, hsize_t cols, int gzip,
+                          const std::function<void(hsize_t, hsize_t, double*)>& fill) const {
+    const std::vector<hsize_t> dims{rows, cols};
+    Handle space = make_space(dims, file_);
+    Handle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), file_, "dataset properties"), H5Pclose);
+    // Blocks of about 8 MiB; with compression the chunks are the blocks' rows (about 1 MiB).
+    const hsize_t block = std::max<hsize_t>(1, std::min<hsize_t>(rows, (hsize_t{1} << 20) / std::max<hsize_t>(1, cols)));
+    if (gzip > 0 && rows > 0 && cols > 0) {
+        const hsize_t chunk[2] = {std::max<hsize_t>(1, std::min<hsize_t>(rows, (hsize_t{1} << 17) / cols)), cols};
+        check(H5Pset_chunk(dcpl.id(), 2, chunk), file_, "chunk " + name, 0);
+        check(H5Pset_deflate(dcpl.id(), static_cast<unsigned>(gzip)), file_, "compress " + name, 0);
+    }
+    Handle lcpl(check(H5Pcreate(H5P_LINK_CREATE), file_, "link properties"), H5Pclose);
+    check(H5Pset_create_intermediate_group(lcpl.id(), 1), file_, "link properties", 0);
+    Handle ds(check(H5Dcreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.id(), lcpl.id(), dcpl.id(), H5P_DEFAULT), file_,
+                    "create dataset " + name),
+              H5Dclose);
+    if (rows == 0 || cols == 0) return;
+    std::vector<double> buf(static_cast<std::size_t>(block * cols));
+    for (hsize_t r0 = 0; r0 < rows; r0 += block) {
+        const hsize_t nr = std::min(block, rows - r0);
+        fill(r0, nr, buf.data());
+        Handle fspace(check(H5Dget_space(ds.id()), file_, "dataspace of " + name), H5Sclose);
+        const hsize_t start[2] = {r0, 0}, count[2] = {nr, cols};
+        check(H5Sselect_hyperslab(fspace.id(), H5S_SELECT_SET, start, nullptr, count, nullptr), file_, "select " + name, 0);
+        Handle mspace(check(H5Screate_simple(2, count, nullptr), file_, "memory space"), H5Sclose);
+        check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mspace.id(), fspace.id(), H5P_DEFAULT, buf.data()), file_,
+              "write dataset " + name, 0);
+    }
 }
 
 void Location::write_strings(const std::string& name, const std::vector<std::string>& v) const {
@@ -264,6 +317,44 @@ std::vector<std::string> Location::list(const std::string& group) const {
     Handle g(check(H5Gopen2(id_, group.c_str(), H5P_DEFAULT), file_, "open group " + group), H5Gclose);
     check(H5Literate(g.id(), H5_INDEX_NAME, H5_ITER_INC, nullptr, list_cb, &names), file_, "list " + group, 0);
     return names;
+}
+
+namespace {
+herr_t walk_visit_cb(hid_t, const char* name, const H5O_info_t* info, void* data) {
+    auto* out = static_cast<std::vector<ObjectInfo>*>(data);
+    if (std::string(name) == ".") return 0;
+    if (info->type == H5O_TYPE_GROUP) out->push_back({name, true, {}});
+    else if (info->type == H5O_TYPE_DATASET) out->push_back({name, false, {}});
+    return 0;
+}
+}  // namespace
+
+std::vector<ObjectInfo> Location::walk() const {
+    std::vector<ObjectInfo> out;
+    check(H5Ovisit(id_, H5_INDEX_NAME, H5_ITER_INC, walk_visit_cb, &out), file_, "walk the file", 0);
+    for (auto& o : out)
+        if (!o.group) o.shape = shape(o.path);
+    return out;
+}
+
+Location::AttrKind Location::attr_kind(const std::string& name) const {
+    if (!has_attr(name)) return AttrKind::missing;
+    Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    Handle t(check(H5Aget_type(a.id()), file_, "type of attribute " + name), H5Tclose);
+    switch (H5Tget_class(t.id())) {
+        case H5T_STRING: return AttrKind::string;
+        case H5T_INTEGER:
+        case H5T_FLOAT: return AttrKind::number;
+        default: return AttrKind::other;
+    }
+}
+
+std::int64_t Location::attr_size(const std::string& name) const {
+    Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    Handle sp(check(H5Aget_space(a.id()), file_, "dataspace of attribute " + name), H5Sclose);
+    const hssize_t n = H5Sget_simple_extent_npoints(sp.id());
+    if (n < 0) fail(file_, "size of attribute " + name);
+    return static_cast<std::int64_t>(n);
 }
 
 File::File(const std::string& path, Mode mode) : Location(H5I_INVALID_HID, path) {

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,13 @@ void silence_errors();
 
 class File;
 class Group;
+
+// One object found by Location::walk().
+struct ObjectInfo {
+    std::string path;            // relative to the walked location
+    bool group = false;          // else a dataset (other object kinds are skipped)
+    std::vector<hsize_t> shape;  // datasets: dimensions ({} for a scalar)
+};
 
 // A group or file location, with the path of its file for messages.
 class Location {
@@ -67,6 +75,11 @@ public:
     void write(const std::string& name, const std::vector<double>& v) const { write(name, v.data(), {v.size()}); }
     void write(const std::string& name, const std::vector<std::int64_t>& v) const { write(name, v.data(), {v.size()}); }
     void write_strings(const std::string& name, const std::vector<std::string>& v) const;
+    // A rows x cols dataset of doubles written in blocks of rows: fill(r0, nr, buf)
+    // puts rows r0 .. r0 + nr - 1 into buf (row-major, nr x cols). Memory: one block,
+    // not a second copy of the matrix.
+    void write_rows(const std::string& name, hsize_t rows, hsize_t cols, int gzip,
+                    const std::function<void(hsize_t r0, hsize_t nr, double* buf)>& fill) const;
 
     std::vector<hsize_t> shape(const std::string& name) const;
     std::vector<double> read_doubles(const std::string& name) const;
@@ -74,6 +87,13 @@ public:
     std::vector<std::string> read_strings(const std::string& name) const;
     // Names of the links in a group (by name order).
     std::vector<std::string> list(const std::string& group) const;
+    // Every group and dataset below this location, by name, with dataset shapes.
+    std::vector<ObjectInfo> walk() const;
+    // The class of an attribute: string, number (integer or float) or other.
+    enum class AttrKind { missing, string, number, other };
+    AttrKind attr_kind(const std::string& name) const;
+    // The number of elements of an attribute (1 for a scalar).
+    std::int64_t attr_size(const std::string& name) const;
 
 protected:
     hid_t id_;

@@ -88,10 +88,11 @@ ExcitatoryInhibitoryParams read_excitatory_inhibitory(Section& m) {
 
 void check_memory(const Config& cfg, const std::string& key, double bytes, const std::string& what) {
     const double avail = available_memory_bytes();
+    // A margin of 20% is left for everything else a run allocates.
     if (bytes > 0.8 * avail) {
         const toml::node* n = cfg.find(key);
-        cfg.fail(key, n ? Section::show(*n) : "", what + " would need " + gib(bytes) + ", more than the " + gib(avail) +
-                                                      " of memory available");
+        cfg.fail(key, n ? Section::show(*n) : "", what + " would need " + gib(bytes) + ", more than 80% of the " +
+                                                      gib(avail) + " of memory available (" + gib(0.8 * avail) + ")");
     }
 }
 
@@ -171,6 +172,11 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
             if (W.rows() != W.cols())
                 m.fail("path", "\"" + path + "\"", "W must be square, got " + std::to_string(W.rows()) + " x " +
                                                        std::to_string(W.cols()));
+            for (Eigen::Index j = 0; j < W.cols(); ++j)
+                for (Eigen::Index i = 0; i < W.rows(); ++i)
+                    if (!std::isfinite(W(i, j)))
+                        m.fail("path", "\"" + path + "\"", "W[" + std::to_string(i) + "][" + std::to_string(j) +
+                                                               "] = " + format_value(W(i, j)) + ": entries must be finite");
             conn = make_matrix(std::move(W), path);
             const bool sparse = m.boolean("sparse", false);
             if (sparse) {
@@ -188,6 +194,14 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
                 } catch (const io_error& e) {
                     m.fail(key, "\"" + vp + "\"", e.detail());
                 }
+                // Checked even when input.b / network.tau take precedence over the file.
+                if (target->size() != conn.size())
+                    m.fail(key, "\"" + vp + "\"", "holds " + std::to_string(target->size()) + " values, W has " +
+                                                       std::to_string(conn.size()) + " neurons");
+                for (Eigen::Index i = 0; i < target->size(); ++i)
+                    if (!std::isfinite((*target)[i]))
+                        m.fail(key, "\"" + vp + "\"", "entry " + std::to_string(i) + " = " + format_value((*target)[i]) +
+                                                           ": entries must be finite");
             }
         }
     } catch (const invalid_parameter&) {
@@ -292,7 +306,11 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
     in.finish();
     try {
         net.validate();
-    } catch (const invalid_parameter&) {
+    } catch (const invalid_parameter& e) {
+        // The core names its own fields; each belongs to a different section.
+        const std::string& k = e.key();
+        if (k.rfind("W", 0) == 0 || k == "n") throw e.in_file(cfg.path(), "model");
+        if (k.rfind("tau", 0) == 0) throw e.in_file(cfg.path(), "network");
         rethrow_in(cfg, "input");
     }
     return net;

@@ -76,14 +76,21 @@ void write_matrix(const h5::Location& g, const std::string& name, const Eigen::M
 void write_vector(const h5::Location& g, const std::string& name, const Eigen::VectorXd& v) {
     g.write(name, v.data(), {static_cast<hsize_t>(v.size())});
 }
+// Readers of a checkpoint check rank and size before using what they read: the
+// file may come from anywhere.
 Eigen::VectorXd read_vector(const h5::Location& g, const std::string& name) {
+    if (!g.exists(name)) throw io_error(g.file(), "checkpoint dataset " + name + " is missing");
+    if (g.shape(name).size() != 1) throw io_error(g.file(), "checkpoint dataset " + name + " must be 1-D");
     const auto v = g.read_doubles(name);
     return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
 }
 Eigen::MatrixXd read_matrix(const h5::Location& g, const std::string& name) {
+    if (!g.exists(name)) throw io_error(g.file(), "checkpoint dataset " + name + " is missing");
     const auto shape = g.shape(name);
-    return from_row_major(g.read_doubles(name), static_cast<Eigen::Index>(shape.at(0)),
-                          static_cast<Eigen::Index>(shape.size() > 1 ? shape[1] : 1));
+    if (shape.size() != 2) throw io_error(g.file(), "checkpoint dataset " + name + " must be 2-D");
+    const auto v = g.read_doubles(name);
+    if (v.size() != shape[0] * shape[1]) throw io_error(g.file(), "checkpoint dataset " + name + " has the wrong size");
+    return from_row_major(v, static_cast<Eigen::Index>(shape[0]), static_cast<Eigen::Index>(shape[1]));
 }
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
@@ -201,6 +208,8 @@ std::optional<LyapunovCheckpoint> read_checkpoint(const h5::File& f) {
     cp.twin_block_sums = read_vector(g, "twin_block_sums");
     cp.trace_times = g.read_doubles("trace_times");
     const Eigen::MatrixXd tv = read_matrix(g, "trace_values");
+    if (tv.rows() != static_cast<Eigen::Index>(cp.trace_times.size()) || (tv.rows() > 0 && tv.cols() != cp.k))
+        throw io_error(f.file(), "checkpoint datasets trace_times and trace_values do not match");
     for (Eigen::Index r = 0; r < static_cast<Eigen::Index>(cp.trace_times.size()); ++r) cp.trace_values.emplace_back(tv.row(r).transpose());
     return cp;
 }

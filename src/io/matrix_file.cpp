@@ -41,6 +41,14 @@ Eigen::MatrixXd read_npy(const std::string& path) {
         hlen = static_cast<std::uint32_t>(b[0]) | (static_cast<std::uint32_t>(b[1]) << 8) |
                (static_cast<std::uint32_t>(b[2]) << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
     }
+    if (!in || ver[0] < 1 || ver[0] > 3) throw io_error(path, "not a NumPy .npy file (bad version)");
+    {
+        const auto here = in.tellg();
+        in.seekg(0, std::ios::end);
+        const auto size = in.tellg();
+        in.seekg(here);
+        if (static_cast<std::streamoff>(hlen) > size - here) throw io_error(path, "truncated .npy header");
+    }
     std::string header(hlen, '\0');
     in.read(header.data(), hlen);
     if (!in) throw io_error(path, "truncated .npy header");
@@ -53,33 +61,50 @@ Eigen::MatrixXd read_npy(const std::string& path) {
     std::vector<Eigen::Index> shape;
     std::stringstream ss(m[1].str());
     std::string tok;
-    while (std::getline(ss, tok, ','))
-        if (tok.find_first_not_of(" \t") != std::string::npos) shape.push_back(std::stoll(tok));
+    while (std::getline(ss, tok, ',')) {
+        if (tok.find_first_not_of(" \t") == std::string::npos) continue;
+        errno = 0;
+        char* end = nullptr;
+        const long long v = std::strtoll(tok.c_str(), &end, 10);
+        if (errno != 0 || v < 0 || end == tok.c_str() || std::string(end).find_first_not_of(" \t") != std::string::npos)
+            throw io_error(path, ".npy header has a bad shape entry \"" + tok + "\"");
+        shape.push_back(static_cast<Eigen::Index>(v));
+    }
     if (shape.empty() || shape.size() > 2) throw io_error(path, "expected a 1-D or 2-D array, got " + std::to_string(shape.size()) + "-D");
     const Eigen::Index rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
-    const auto count = static_cast<std::size_t>(rows * cols);
-    std::vector<double> vals(count);
-    auto read_as = [&](auto tag) {
-        using T = decltype(tag);
-        std::vector<T> raw(count);
-        in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(count * sizeof(T)));
-        if (!in) throw io_error(path, "truncated .npy data");
-        for (std::size_t i = 0; i < count; ++i) vals[i] = static_cast<double>(raw[i]);
-    };
-    if (descr == "<f8")
-        read_as(double{});
-    else if (descr == "<f4")
-        read_as(float{});
-    else if (descr == "<i8")
-        read_as(std::int64_t{});
-    else if (descr == "<i4")
-        read_as(std::int32_t{});
-    else
-        throw io_error(path, "unsupported .npy dtype " + descr + " (use float64, float32, int64 or int32, little-endian)");
+    std::size_t width = 0;
+    if (descr == "<f8" || descr == "<i8") width = 8;
+    else if (descr == "<f4" || descr == "<i4") width = 4;
+    else throw io_error(path, "unsupported .npy dtype " + descr + " (use float64, float32, int64 or int32, little-endian)");
+    // What the header claims is checked against what the file holds before
+    // anything is allocated (a 336-byte file may claim 20000 x 20000 values).
+    const double claimed = static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(width);
+    const auto data_start = static_cast<double>(in.tellg());
+    in.seekg(0, std::ios::end);
+    const double file_size = static_cast<double>(in.tellg());
+    in.seekg(static_cast<std::streamoff>(data_start));
+    if (claimed > file_size - data_start)
+        throw io_error(path, "the header claims " + std::to_string(rows) + " x " + std::to_string(cols) + " " + descr +
+                                 " values (" + format_value(claimed) + " bytes), but the file holds only " +
+                                 format_value(file_size) + " bytes");
     Eigen::MatrixXd out = coupling_matrix(rows, cols);
-    for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < cols; ++j)
-            out(i, j) = fortran ? vals[static_cast<std::size_t>(j * rows + i)] : vals[static_cast<std::size_t>(i * cols + j)];
+    // One line (a row in C order, a column in Fortran order) at a time: no copy of the whole array.
+    const Eigen::Index lines = fortran ? cols : rows, per = fortran ? rows : cols;
+    std::vector<char> buf(static_cast<std::size_t>(per) * width);
+    for (Eigen::Index l = 0; l < lines; ++l) {
+        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        if (!in) throw io_error(path, "truncated .npy data");
+        for (Eigen::Index k = 0; k < per; ++k) {
+            const char* p = buf.data() + static_cast<std::size_t>(k) * width;
+            double v = 0;
+            if (descr == "<f8") { double x; std::memcpy(&x, p, 8); v = x; }
+            else if (descr == "<f4") { float x; std::memcpy(&x, p, 4); v = x; }
+            else if (descr == "<i8") { std::int64_t x; std::memcpy(&x, p, 8); v = static_cast<double>(x); }
+            else { std::int32_t x; std::memcpy(&x, p, 4); v = x; }
+            if (fortran) out(k, l) = v;
+            else out(l, k) = v;
+        }
+    }
     return out;
 }
 

@@ -1,7 +1,10 @@
 #include "io/output.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <ctime>
 #include <filesystem>
 
@@ -20,14 +23,52 @@ std::string utc_now() {
     return buf;
 }
 
-OutputFile::OutputFile(std::string final_path, bool force) : final_(std::move(final_path)), part_(final_ + ".part") {
+namespace {
+std::string human_bytes(double b) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (b >= 1024.0 && u < 6) {
+        b /= 1024.0;
+        ++u;
+    }
+    std::ostringstream ss;
+    ss.precision(3);
+    ss << b << " " << units[u];
+    return ss.str();
+}
+}  // namespace
+
+double trajectory_bytes(std::int64_t samples, std::int64_t cols, bool float32) {
+    return static_cast<double>(samples) * (8.0 + static_cast<double>(cols) * (float32 ? 4.0 : 8.0));
+}
+
+void check_output_space(const Config& cfg, const std::string& key, const std::string& final_path, double bytes,
+                        const std::string& what) {
     namespace fs = std::filesystem;
-    if (final_.empty()) throw invalid_parameter("-o", "\"\"", "the output path must not be empty");
-    if (fs::exists(final_) && !force)
-        throw invalid_parameter("-o", final_, "the output file exists; pass --force to overwrite it");
-    const fs::path parent = fs::path(final_).parent_path();
-    if (!parent.empty() && !fs::is_directory(parent))
-        throw invalid_parameter("-o", final_, "the directory " + parent.string() + " does not exist");
+    fs::path dir = fs::path(final_path).parent_path();
+    if (dir.empty()) dir = ".";
+    struct statvfs st{};
+    if (::statvfs(dir.c_str(), &st) != 0) return;  // unknown: the claim reports a missing directory
+    const double free_bytes = static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize);
+    if (bytes > free_bytes) {
+        const toml::node* n = cfg.find(key);
+        cfg.fail(key, n ? Section::show(*n) : "", "the output would need " + human_bytes(bytes) + " (" + what +
+                                                      "), more than the " + human_bytes(free_bytes) + " free on " +
+                                                      dir.string());
+    }
+}
+
+OutputFile::OutputFile(std::string final_path, bool force)
+    : own_claim_(std::make_unique<OutputClaim>(std::move(final_path), force)),
+      final_(own_claim_->final_path()),
+      part_(own_claim_->part_path()) {
+    open_part();
+}
+
+OutputFile::OutputFile(const OutputClaim& claim) : final_(claim.final_path()), part_(claim.part_path()) { open_part(); }
+
+void OutputFile::open_part() {
+    exceptions_at_start_ = std::uncaught_exceptions();
     file_ = std::make_unique<h5::File>(part_, h5::File::Mode::create_truncate);
 }
 
@@ -36,6 +77,10 @@ OutputFile::~OutputFile() {
         close();
     } catch (...) {
         // A destructor must not throw; the .part file stays for inspection.
+    }
+    if (!committed_ && !has_data_ && std::uncaught_exceptions() > exceptions_at_start_) {
+        std::error_code ec;
+        std::filesystem::remove(part_, ec);
     }
 }
 
@@ -82,9 +127,15 @@ void write_network(const h5::File& f, const Network& net) {
         g.attr("W_format", "csr");
         g.attr("W_shape", std::vector<double>{static_cast<double>(n), static_cast<double>(n)});
     } else {
-        // Row-major on disk (C order), as h5py and NumPy expect.
-        const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Wr = net.W;
-        g.write("W", Wr.data(), {n, n}, n * n > 65536 ? 1 : 0);
+        // Row-major on disk (C order), as h5py and NumPy expect, transposed block by
+        // block so that the peak memory stays one matrix.
+        const Eigen::MatrixXd& W = net.W;
+        g.write_rows("W", n, n, n * n > 65536 ? 1 : 0, [&](hsize_t r0, hsize_t nr, double* buf) {
+            for (hsize_t c = 0; c < n; ++c) {
+                const double* col = W.data() + c * n + r0;  // column c, rows r0 .. r0 + nr - 1
+                for (hsize_t r = 0; r < nr; ++r) buf[r * n + c] = col[r];
+            }
+        });
         g.attr("W_format", "dense");
     }
     g.write("b", net.input.b.data(), {n});
@@ -164,6 +215,7 @@ TrajectoryWriter::TrajectoryWriter(OutputFile& out, const Network& net, const In
     grp_.attr("bound", opt.bound);
     grp_.attr("variable", net.form == Form::rate ? "x (rate)" : "h (current)");
     grp_.attr("status", "running");
+    write_samples_attr();
     {
         auto tg = grp_.dataset("t");
         tg.attr("units", "time (units of tau)");
@@ -192,17 +244,25 @@ void TrajectoryWriter::observe(double t, const Eigen::VectorXd& x) {
     }
 }
 
+// The rows of x reach the disk before t is extended over them, and the
+// `samples` attribute follows t: a failure at any point (a full disk, a kill)
+// leaves t, x and samples describing the same rows, never rows of zeros.
 void TrajectoryWriter::flush_buffer() {
     if (!tbuf_.empty()) {
         x_ds_->append(xbuf_.data(), tbuf_.size());
+        out_.flush();
         t_ds_->append(tbuf_.data(), tbuf_.size());
         written_ += static_cast<std::int64_t>(tbuf_.size());
         tbuf_.clear();
         xbuf_.clear();
+        write_samples_attr();
+        out_.mark_data();
     }
     out_.flush();
     last_flush_ = std::chrono::steady_clock::now();
 }
+
+void TrajectoryWriter::write_samples_attr() { grp_.attr("samples", written_); }
 
 void TrajectoryWriter::finish(const RunResult& r) {
     flush_buffer();
@@ -210,7 +270,7 @@ void TrajectoryWriter::finish(const RunResult& r) {
     grp_.attr("message", r.message);
     grp_.attr("t_final", r.t_final);
     grp_.attr("steady_state", r.steady_state);
-    grp_.attr("samples", r.samples);
+    grp_.attr("samples", written_);
     grp_.attr("steps", r.steps);
     grp_.attr("bad_neuron", r.bad_neuron);
     grp_.attr("t_bad", r.t_bad);

@@ -3,7 +3,8 @@
 // Every file is written under FINAL.part and renamed to FINAL only when the run
 // succeeds; a run that stops early (divergence is a result, so it is renamed too;
 // an interruption or a kill is not) leaves FINAL.part, readable, with every
-// sample up to the last flush.
+// sample up to the last flush. The name is claimed first (io/claim.hpp), so no
+// other ratenet process touches FINAL, FINAL.part or their temporaries.
 #include <Eigen/Core>
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/claim.hpp"
 #include "io/h5.hpp"
 #include "io/job.hpp"
 #include "ratenet/integrate.hpp"
@@ -36,8 +38,11 @@ void set_status(const h5::File& f, const std::string& status, const std::string&
 
 class OutputFile {
 public:
-    // Refuses (invalid_parameter on key "-o") when final_path exists and !force.
+    // Claims final_path itself: refuses (invalid_parameter on key "-o") when it
+    // exists and !force, or when another process writes it.
     OutputFile(std::string final_path, bool force);
+    // Writes under a name this process already claimed (the claim must outlive this).
+    explicit OutputFile(const OutputClaim& claim);
     OutputFile(const OutputFile&) = delete;
     OutputFile& operator=(const OutputFile&) = delete;
     ~OutputFile();
@@ -58,11 +63,20 @@ public:
     // Closes, leaving FINAL.part in place.
     void close();
     bool committed() const noexcept { return committed_; }
+    // The .part holds results (samples, a partial enumeration): keep it even when
+    // an exception unwinds past this file. Without it, a file destroyed during
+    // unwinding (a late configuration check, a failure before any result) is
+    // removed, so a refused run leaves nothing behind.
+    void mark_data() noexcept { has_data_ = true; }
 
 private:
+    void open_part();
+    std::unique_ptr<OutputClaim> own_claim_;
     std::string final_, part_;
     std::unique_ptr<h5::File> file_;
     bool committed_ = false;
+    bool has_data_ = false;
+    int exceptions_at_start_ = 0;
 };
 
 // Streams samples into /trajectory while integrate() runs.
@@ -79,6 +93,7 @@ public:
 
 private:
     void flush_buffer();
+    void write_samples_attr();
     OutputFile& out_;
     h5::Group grp_;
     std::unique_ptr<h5::Extendable> t_ds_, x_ds_;
@@ -94,5 +109,14 @@ private:
 
 // The UTC time now, ISO 8601.
 std::string utc_now();
+
+// Bytes a trajectory of `samples` rows of `cols` values takes on disk
+// (uncompressed; t adds 8 bytes a row).
+double trajectory_bytes(std::int64_t samples, std::int64_t cols, bool float32);
+// Refuses (invalid_parameter on `key` of cfg, exit 2) an output that would not
+// fit in the space free on the file system of final_path; `what` says what the
+// bytes are for. Checked before any work, so a run never fills a disk by plan.
+void check_output_space(const Config& cfg, const std::string& key, const std::string& final_path, double bytes,
+                        const std::string& what);
 
 }  // namespace ratenet::io

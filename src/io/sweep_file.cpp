@@ -1,6 +1,8 @@
 #include "io/sweep_file.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -8,7 +10,6 @@
 #include <limits>
 #include <map>
 
-#include "ratenet/build_info.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::io {
@@ -16,31 +17,78 @@ namespace ratenet::io {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr char magic[8] = {'R', 'N', 'P', 'O', 'I', 'N', 'T', '1'};
+// A point file: magic, then the fields, then (version 2) the FNV-1a 64 hash of
+// every byte before it, so that a flipped bit is detected on resume and merge.
+constexpr char magic_v1[8] = {'R', 'N', 'P', 'O', 'I', 'N', 'T', '1'};
+constexpr char magic_v2[8] = {'R', 'N', 'P', 'O', 'I', 'N', 'T', '2'};
 
-template <class T>
-void put(std::ofstream& f, const T& v) {
-    f.write(reinterpret_cast<const char*>(&v), sizeof v);
+std::uint64_t fnv1a(const char* data, std::size_t n) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= static_cast<unsigned char>(data[i]);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
 }
-void put_string(std::ofstream& f, const std::string& s) {
-    put(f, static_cast<std::uint64_t>(s.size()));
-    f.write(s.data(), static_cast<std::streamsize>(s.size()));
-}
-template <class T>
-T get(std::ifstream& f, const std::string& path) {
-    T v{};
-    f.read(reinterpret_cast<char*>(&v), sizeof v);
-    if (!f) throw io_error(path, "truncated journal entry");
-    return v;
-}
-std::string get_string(std::ifstream& f, const std::string& path) {
-    const auto n = get<std::uint64_t>(f, path);
-    if (n > (1u << 30)) throw io_error(path, "corrupt journal entry");
-    std::string s(n, '\0');
-    f.read(s.data(), static_cast<std::streamsize>(n));
-    if (!f) throw io_error(path, "truncated journal entry");
-    return s;
-}
+
+class Writer {
+public:
+    template <class T>
+    void put(const T& v) {
+        const auto* p = reinterpret_cast<const char*>(&v);
+        buf_.insert(buf_.end(), p, p + sizeof v);
+    }
+    void put_bytes(const char* p, std::size_t n) { buf_.insert(buf_.end(), p, p + n); }
+    void put_string(const std::string& s) {
+        put(static_cast<std::uint64_t>(s.size()));
+        put_bytes(s.data(), s.size());
+    }
+    std::vector<char>& bytes() { return buf_; }
+
+private:
+    std::vector<char> buf_;
+};
+
+class Reader {
+public:
+    Reader(const std::vector<char>& buf, std::size_t end, std::string path)
+        : buf_(buf), end_(end), path_(std::move(path)) {}
+    template <class T>
+    T get() {
+        T v{};
+        need(sizeof v);
+        std::memcpy(&v, buf_.data() + pos_, sizeof v);
+        pos_ += sizeof v;
+        return v;
+    }
+    std::string get_string() {
+        const auto n = get<std::uint64_t>();
+        need(n);
+        std::string s(buf_.data() + pos_, static_cast<std::size_t>(n));
+        pos_ += static_cast<std::size_t>(n);
+        return s;
+    }
+    std::vector<double> get_doubles(std::uint64_t n) {
+        if (n > (end_ - pos_) / sizeof(double)) throw io_error(path_, "truncated or corrupt point file");
+        std::vector<double> v(static_cast<std::size_t>(n));
+        std::memcpy(v.data(), buf_.data() + pos_, static_cast<std::size_t>(n) * sizeof(double));
+        pos_ += static_cast<std::size_t>(n) * sizeof(double);
+        return v;
+    }
+    void skip(std::size_t n) {
+        need(n);
+        pos_ += n;
+    }
+    bool at_end() const noexcept { return pos_ == end_; }
+
+private:
+    void need(std::uint64_t n) const {
+        if (n > end_ - pos_) throw io_error(path_, "truncated or corrupt point file");
+    }
+    const std::vector<char>& buf_;
+    std::size_t end_, pos_ = 0;
+    std::string path_;
+};
 }  // namespace
 
 Journal::Journal(std::string dir, std::string hash) : dir_(std::move(dir)), hash_(std::move(hash)) {}
@@ -53,7 +101,9 @@ std::string Journal::path(std::int64_t p) const {
 
 void Journal::open(bool resume) {
     const std::string id = dir_ + "/sweep_hash";
-    if (fs::exists(dir_)) {
+    std::error_code ec;
+    if (fs::exists(dir_, ec)) {
+        if (!fs::is_directory(dir_, ec)) throw invalid_parameter("-o", dir_, "exists and is not a directory of sweep points");
         std::ifstream in(id);
         std::string h;
         in >> h;
@@ -66,50 +116,86 @@ void Journal::open(bool resume) {
     fs::create_directories(dir_);
     std::ofstream out(id);
     out << hash_ << "\n";
+    out.flush();
     if (!out) throw io_error(id, "cannot write");
 }
 
-bool Journal::has(std::int64_t p) const { return fs::exists(path(p)); }
+bool Journal::has(std::int64_t p, std::string* damaged) const {
+    std::error_code ec;
+    const std::string pth = path(p);
+    if (!fs::exists(pth, ec)) return false;
+    try {
+        (void)read(p);
+        return true;
+    } catch (const io_error& e) {
+        // A damaged point is recomputed, never merged.
+        if (damaged) *damaged = e.what();
+        fs::remove(pth, ec);
+        return false;
+    }
+}
 
 void Journal::write(std::int64_t p, const PointResult& r) const {
     const std::string final_path = path(p), tmp = final_path + ".tmp";
+    Writer w;
+    w.put_bytes(magic_v2, sizeof magic_v2);
+    w.put(static_cast<std::int64_t>(p));
+    w.put(r.seconds);
+    w.put_string(r.status);
+    w.put(static_cast<std::uint64_t>(r.values.size()));
+    for (const auto& [name, v] : r.values) {
+        w.put_string(name);
+        w.put(static_cast<std::uint64_t>(v.size()));
+        w.put_bytes(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+    }
+    const std::uint64_t sum = fnv1a(w.bytes().data(), w.bytes().size());
+    w.put(sum);
     {
         std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f.write(magic, sizeof magic);
-        put(f, static_cast<std::int64_t>(p));
-        put(f, r.seconds);
-        put_string(f, r.status);
-        put(f, static_cast<std::uint64_t>(r.values.size()));
-        for (const auto& [name, v] : r.values) {
-            put_string(f, name);
-            put(f, static_cast<std::uint64_t>(v.size()));
-            f.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(double)));
-        }
+        f.write(w.bytes().data(), static_cast<std::streamsize>(w.bytes().size()));
         f.flush();
-        if (!f) throw io_error(tmp, "cannot write journal entry");
+        if (!f) {
+            std::error_code ec;
+            fs::remove(tmp, ec);
+            throw io_error(final_path, std::string("cannot write the point file: ") +
+                                           (errno == ENOSPC ? "no space left on device" : std::strerror(errno)));
+        }
     }
     fs::rename(tmp, final_path);  // atomic: a point is either committed whole or not at all
 }
 
 PointResult Journal::read(std::int64_t p) const {
     const std::string pth = path(p);
-    std::ifstream f(pth, std::ios::binary);
-    char m[8];
-    f.read(m, sizeof m);
-    if (!f || std::string(m, 8) != std::string(magic, 8)) throw io_error(pth, "not a ratenet journal entry");
-    if (get<std::int64_t>(f, pth) != p) throw io_error(pth, "journal entry for another point");
-    PointResult r;
-    r.seconds = get<double>(f, pth);
-    r.status = get_string(f, pth);
-    const auto nv = get<std::uint64_t>(f, pth);
-    for (std::uint64_t i = 0; i < nv; ++i) {
-        std::string name = get_string(f, pth);
-        const auto len = get<std::uint64_t>(f, pth);
-        std::vector<double> v(len);
-        f.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(len * sizeof(double)));
-        if (!f) throw io_error(pth, "truncated journal entry");
-        r.values.emplace_back(std::move(name), std::move(v));
+    std::ifstream f(pth, std::ios::binary | std::ios::ate);
+    if (!f) throw io_error(pth, "cannot open the point file");
+    const auto size = static_cast<std::size_t>(std::max<std::streamoff>(0, f.tellg()));
+    std::vector<char> buf(size);
+    f.seekg(0);
+    f.read(buf.data(), static_cast<std::streamsize>(size));
+    if (!f || size < sizeof magic_v2) throw io_error(pth, "truncated point file");
+    std::size_t end = size;
+    if (std::memcmp(buf.data(), magic_v2, sizeof magic_v2) == 0) {
+        if (size < sizeof magic_v2 + sizeof(std::uint64_t)) throw io_error(pth, "truncated point file");
+        end = size - sizeof(std::uint64_t);
+        std::uint64_t stored = 0;
+        std::memcpy(&stored, buf.data() + end, sizeof stored);
+        if (stored != fnv1a(buf.data(), end)) throw io_error(pth, "checksum mismatch: the point file is corrupt");
+    } else if (std::memcmp(buf.data(), magic_v1, sizeof magic_v1) != 0) {
+        throw io_error(pth, "not a ratenet point file");
     }
+    Reader rd(buf, end, pth);
+    rd.skip(sizeof magic_v2);
+    if (rd.get<std::int64_t>() != p) throw io_error(pth, "point file for another point");
+    PointResult r;
+    r.seconds = rd.get<double>();
+    r.status = rd.get_string();
+    const auto nv = rd.get<std::uint64_t>();
+    for (std::uint64_t i = 0; i < nv; ++i) {
+        std::string name = rd.get_string();
+        const auto len = rd.get<std::uint64_t>();
+        r.values.emplace_back(std::move(name), rd.get_doubles(len));
+    }
+    if (!rd.at_end()) throw io_error(pth, "trailing bytes in the point file");
     return r;
 }
 
@@ -179,21 +265,42 @@ SweepFileContents read_sweep_file(const std::string& path) {
         throw io_error(path, "not a ratenet sweep file");
     SweepFileContents c;
     auto g = f.group("sweep");
+    for (const char* a : {"sweep_hash", "analysis", "n_points"})
+        if (!g.has_attr(a)) throw io_error(path, "/sweep has no attribute " + std::string(a));
+    for (const char* a : {"ratenet_version", "config", "kind"})
+        if (!f.has_attr(a)) throw io_error(path, "has no root attribute " + std::string(a));
     c.hash = g.attr_string("sweep_hash");
     c.version = f.attr_string("ratenet_version");
     c.config = f.attr_string("config");
     c.analysis = g.attr_string("analysis");
     c.kind = f.attr_string("kind");
     c.n_points = g.attr_int("n_points");
+    c.shard = g.has_attr("shard") ? g.attr_string("shard") : "";
+    // Every shape is checked against n_points before anything is indexed.
+    auto one_d = [&](const std::string& name) {
+        if (!g.exists(name)) throw io_error(path, "/sweep/" + name + " is missing");
+        const auto shape = g.shape(name);
+        if (shape.size() != 1 || static_cast<std::int64_t>(shape[0]) != c.n_points)
+            throw io_error(path, "/sweep/" + name + " must have n_points = " + std::to_string(c.n_points) + " entries");
+    };
+    if (c.n_points < 0) throw io_error(path, "/sweep attribute n_points = " + std::to_string(c.n_points) + " is negative");
+    one_d("status");
+    one_d("seconds");
     const auto status = g.read_strings("status");
     const auto seconds = g.read_doubles("seconds");
     c.rows.resize(static_cast<std::size_t>(c.n_points));
     std::vector<std::pair<std::string, std::vector<double>>> results;
     std::vector<std::size_t> widths;
     for (const auto& name : g.list("results")) {
-        const auto shape = g.shape("results/" + name);
-        widths.push_back(shape.size() > 1 ? static_cast<std::size_t>(shape[1]) : 1);
-        results.emplace_back(name, g.read_doubles("results/" + name));
+        const std::string ds = "results/" + name;
+        const auto shape = g.shape(ds);
+        if (shape.empty() || shape.size() > 2 || static_cast<std::int64_t>(shape[0]) != c.n_points)
+            throw io_error(path, "/sweep/" + ds + " must have n_points = " + std::to_string(c.n_points) + " rows");
+        const std::size_t L = shape.size() > 1 ? static_cast<std::size_t>(shape[1]) : 1;
+        auto data = g.read_doubles(ds);
+        if (data.size() != static_cast<std::size_t>(c.n_points) * L) throw io_error(path, "/sweep/" + ds + " has the wrong size");
+        widths.push_back(L);
+        results.emplace_back(name, std::move(data));
     }
     for (std::size_t p = 0; p < c.rows.size(); ++p) {
         if (status[p].empty()) continue;
@@ -208,7 +315,6 @@ SweepFileContents read_sweep_file(const std::string& path) {
         }
         c.rows[p] = std::move(r);
     }
-    (void)build::version;
     return c;
 }
 

@@ -19,7 +19,9 @@ public:
     Journal(std::string dir, std::string hash);
     // Creates the directory; refuses one from another sweep (different hash).
     void open(bool resume);
-    bool has(std::int64_t p) const;
+    // A committed, intact point. A point file that fails its checksum (or cannot
+    // be parsed) is removed, so the point runs again; *damaged says why.
+    bool has(std::int64_t p, std::string* damaged = nullptr) const;
     void write(std::int64_t p, const PointResult& r) const;
     PointResult read(std::int64_t p) const;
     void remove_all() const;
@@ -39,6 +41,7 @@ void write_sweep_group(OutputFile& out, const SweepPlan& plan, const std::vector
 // Reads a sweep file back: its plan hash, point count and rows.
 struct SweepFileContents {
     std::string hash, version, config, analysis, kind;
+    std::string shard;  // "I/N", or "all" for a whole sweep
     std::int64_t n_points = 0;
     std::vector<std::optional<PointResult>> rows;
 };

@@ -1,5 +1,6 @@
 #include "io/sweep_plan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -44,6 +45,22 @@ std::string text_hash(const std::string& text) {
 }
 
 namespace {
+
+// Sweeps are refused above this many points (counted before anything is expanded).
+constexpr double max_sweep_points = 1e8;
+
+// The number of values a [sweep.params] entry stands for, without expanding it
+// (0 when the entry is malformed: read_range then says why).
+double range_count(const toml::node& node) {
+    if (const toml::array* arr = node.as_array()) return static_cast<double>(arr->size());
+    if (const toml::table* tbl = node.as_table()) {
+        const toml::node* spec = tbl->get("linspace") ? tbl->get("linspace") : tbl->get("logspace");
+        const toml::array* a = spec ? spec->as_array() : nullptr;
+        if (!a || a->size() != 3) return 0;
+        if (auto num = a->get(2)->value_exact<std::int64_t>()) return static_cast<double>(*num);
+    }
+    return 0;
+}
 
 std::vector<double> read_range(const Config& cfg, const std::string& key, const toml::node& node) {
     const std::string full = "sweep.params.\"" + key + "\"";
@@ -98,10 +115,24 @@ SweepPlan read_sweep_plan(const Config& cfg, const std::string& analysis_overrid
     if (params) {
         const toml::table* t = params->as_table();
         if (!t) s.fail("params", Section::show(*params), "must be a table of \"key.path\" = values");
+        // Count first: a sweep of 2e9 points is refused at once, not after expanding it.
+        double count = static_cast<double>(plan.seeds);
+        for (const auto& [k, v] : *t) count *= std::max(1.0, range_count(v));
+        if (count > max_sweep_points)
+            s.fail("params", format_value(count) + " points",
+                   "more than the " + format_value(max_sweep_points) + " points a sweep may have");
         for (const auto& [k, v] : *t) {
             const std::string key(k.str());
-            if (key.rfind("sweep.", 0) == 0 || key.rfind("seeds.", 0) == 0)
-                cfg.fail("sweep.params.\"" + key + "\"", "", "cannot sweep the sweep or seed settings (use sweep.seeds)");
+            const auto dot = key.find('.');
+            const std::string section = key.substr(0, dot);
+            const auto& known = known_sections();
+            if (dot == std::string::npos || dot == 0 || dot + 1 == key.size() ||
+                std::find(known.begin(), known.end(), section) == known.end())
+                cfg.fail("sweep.params.\"" + key + "\"", "",
+                         "must name a config key as section.key (e.g. \"model.g\"); seed indices are swept with "
+                         "sweep.seeds");
+            if (key.rfind("sweep.", 0) == 0 || key.rfind("seeds.", 0) == 0 || key.rfind("output.", 0) == 0)
+                cfg.fail("sweep.params.\"" + key + "\"", "", "cannot sweep the sweep, seed or output settings (use sweep.seeds)");
             if (cfg.find(key) && cfg.find(key)->is_table())
                 cfg.fail("sweep.params.\"" + key + "\"", "", "names a table, not a value");
             plan.keys.push_back(key);
@@ -117,8 +148,9 @@ SweepPlan read_sweep_plan(const Config& cfg, const std::string& analysis_overrid
     // Integer-valued keys (sizes, counts) are set as integers, so that n = 100 is
     // not refused as 100.0; a float key given whole values is still read as a number.
     plan.hash = text_hash(cfg.text());
-    if (plan.n_points() > 100000000)
-        s.fail("params", std::to_string(plan.n_points()) + " points", "more than 1e8 points");
+    if (static_cast<double>(plan.n_points()) > max_sweep_points)
+        s.fail("params", std::to_string(plan.n_points()) + " points",
+               "more than the " + format_value(max_sweep_points) + " points a sweep may have");
     return plan;
 }
 

@@ -41,18 +41,39 @@ PermittedJob read_permitted(const Config& cfg, const Network& net) {
     o.store_permitted = s.boolean("store_permitted", o.store_permitted);
     j.copositivity.exact_max_n = s.integer("copositivity_max_n", j.copositivity.exact_max_n);
     j.verify = s.boolean("verify", false);
-    j.verify_options.n_permitted = static_cast<std::size_t>(s.integer("verify_permitted", 10));
-    j.verify_options.n_forbidden = static_cast<std::size_t>(s.integer("verify_forbidden", 10));
+    for (const auto& [key, target] : {std::pair<const char*, std::size_t*>{"verify_permitted", &j.verify_options.n_permitted},
+                                      std::pair<const char*, std::size_t*>{"verify_forbidden", &j.verify_options.n_forbidden}}) {
+        const auto v = s.integer(key, 10);
+        if (v < 0) s.fail(key, std::to_string(v), "must be >= 0 (sets checked by simulation)");
+        *target = static_cast<std::size_t>(v);
+    }
     j.verify_options.seed = read_seeds(cfg).initial;
     try {
         o.validate();
-        j.copositivity.validate();
         j.verify_options.validate();
     } catch (const invalid_parameter&) {
         rethrow_in(cfg, "permitted");
     }
+    try {
+        j.copositivity.validate();
+    } catch (const invalid_parameter& e) {
+        // The core names its own option; the config calls it copositivity_max_n.
+        const std::string key = e.key() == "exact_max_n" ? "copositivity_max_n" : e.key();
+        throw invalid_parameter(key, e.value(), e.rule()).in_file(cfg.path(), "permitted");
+    }
     s.finish();
-    (void)net;
+    if (net.size() > 0 && o.general == false) {
+        // Refuse a non-symmetric W here, before any output exists (the core would
+        // refuse it too, but only once called).
+        const Eigen::MatrixXd W = net.dense_W();
+        const double asym = (W - W.transpose()).cwiseAbs().maxCoeff();
+        const double scale = std::max(1.0, W.cwiseAbs().maxCoeff());
+        if (!(asym <= o.symmetry_tol * scale))
+            cfg.fail("permitted.general", "false",
+                     "W is not symmetric (max |W - W'| = " + format_value(asym) +
+                         "): permitted sets need a symmetric W; set general = true for the stability criterion "
+                         "-I + W_SS Hurwitz, or use fixed-points");
+    }
     return j;
 }
 
@@ -91,10 +112,13 @@ void write_sets(const h5::Location& g, const std::string& name, const std::vecto
 
 // Permitted sets by size, then lexicographically by members.
 std::vector<SetMask> by_size(std::vector<SetMask> v) {
+    // For sets of one size, the member lists compare at the lowest neuron in
+    // which they differ: the set holding it comes first. O(1) per comparison.
     std::sort(v.begin(), v.end(), [](SetMask a, SetMask b) {
         const int sa = set_size(a), sb = set_size(b);
         if (sa != sb) return sa < sb;
-        return set_members(a) < set_members(b);
+        const SetMask d = a ^ b;
+        return d != 0 && (a & (d & (~d + 1))) != 0;
     });
     return v;
 }

@@ -1,0 +1,1 @@
+"""Python cases (filled in below)."""
