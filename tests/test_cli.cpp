@@ -65,7 +65,7 @@ random_std = 1.0
 
 [simulate]
 method = "dopri5"
-t_end = 1e9
+t_end = 1e6
 dt_out = 0.1
 record = [0, 1, 2, 3, 4]
 )";

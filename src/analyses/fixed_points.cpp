@@ -121,10 +121,9 @@ public:
         classify_neurons();
         const Eigen::Index n_free = m_ - f_;
         if (n_free > opt_.max_n)
-            throw invalid_parameter("W", detail::shape_text(W_),
-                                    "fixed points: " + std::to_string(n_free) +
-                                        " neurons remain undecided after pruning, above max_n = " +
-                                        std::to_string(opt_.max_n) + " (the search visits up to 2^" +
+            throw invalid_parameter("max_n", std::to_string(opt_.max_n),
+                                    "is below the " + std::to_string(n_free) +
+                                        " neurons that remain undecided after pruning (the search visits up to 2^" +
                                         std::to_string(n_free) + " supports)");
         build_local();
         search();

@@ -199,6 +199,10 @@ public:
                             (cp.y.size() == 0 || cp.y.size() == n_) &&
                             cp.trace_times.size() == cp.trace_values.size() && cp.phase == phase_of(cp.step);
         if (!shapes) throw invalid_parameter("checkpoint", "contents", "inconsistent shapes or step");
+        const bool finite = cp.x.allFinite() && cp.Q.allFinite() && cp.log_sums.allFinite() &&
+                            cp.block_sums.allFinite() && cp.y.allFinite() && cp.twin_block_sums.allFinite() &&
+                            std::isfinite(cp.t) && std::isfinite(cp.trace_sum);
+        if (!finite) throw invalid_parameter("checkpoint", "contents", "holds values that are not finite");
         st_ = cp;
     }
 

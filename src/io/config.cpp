@@ -186,6 +186,8 @@ std::string Section::show(const toml::node& n) {
             ss << '"' << v.get() << '"';
         else if constexpr (toml::is_table<decltype(v)>)
             ss << "{...}";
+        else if constexpr (toml::is_floating_point<decltype(v)>)
+            ss << format_value(v.get());  // shortest round trip: 0.1, not 0.10000000000000001
         else
             ss << toml::toml_formatter(v);
     });

@@ -79,7 +79,10 @@ void Handle::reset() noexcept {
 
 void silence_errors() {
     static std::once_flag once;
-    std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+    std::call_once(once, [] {
+        H5dont_atexit();
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    });
 }
 
 bool Location::exists(const std::string& name) const {
@@ -285,6 +288,15 @@ std::vector<T> read_all(hid_t loc, const std::string& file, const std::string& n
 std::vector<double> Location::read_doubles(const std::string& name) const {
     return read_all<double>(id_, file_, name, H5T_NATIVE_DOUBLE);
 }
+void Location::read_doubles_into(const std::string& name, double* out, std::size_t n) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose);
+    Handle space(check(H5Dget_space(ds.id()), file_, "dataspace of " + name), H5Sclose);
+    const hssize_t count = H5Sget_simple_extent_npoints(space.id());
+    if (count < 0 || static_cast<std::size_t>(count) != n)
+        throw io_error(file_, "dataset " + name + " has " + std::to_string(count) + " values, expected " + std::to_string(n));
+    if (n > 0) check(H5Dread(ds.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), file_, "read dataset " + name, 0);
+}
+
 std::vector<std::int64_t> Location::read_ints(const std::string& name) const {
     return read_all<std::int64_t>(id_, file_, name, H5T_NATIVE_INT64);
 }
@@ -403,6 +415,11 @@ Group File::create_group(const std::string& path) const {
 Group File::require_group(const std::string& path) const { return exists(path) ? group(path) : create_group(path); }
 
 void File::flush() const { check(H5Fflush(id_, H5F_SCOPE_GLOBAL), file_, "flush", 0); }
+
+void File::abandon() noexcept {
+    h_.release();
+    id_ = H5I_INVALID_HID;
+}
 
 void File::close() {
     if (h_.valid()) {

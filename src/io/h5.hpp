@@ -22,6 +22,8 @@ public:
     Handle& operator=(Handle&& o) noexcept;
     ~Handle() { reset(); }
     void reset() noexcept;
+    // Gives up the id without closing it (see File::abandon).
+    void release() noexcept { id_ = H5I_INVALID_HID; }
     hid_t id() const noexcept { return id_; }
     bool valid() const noexcept { return id_ >= 0; }
 
@@ -31,7 +33,8 @@ private:
 };
 
 // Silences HDF5's automatic error printing for the whole process (errors are
-// reported through exceptions instead). Idempotent.
+// reported through exceptions instead) and turns off its exit-time cleanup
+// (every file ratenet keeps is closed explicitly). Idempotent.
 void silence_errors();
 
 class File;
@@ -83,6 +86,9 @@ public:
 
     std::vector<hsize_t> shape(const std::string& name) const;
     std::vector<double> read_doubles(const std::string& name) const;
+    // Reads all n elements of a dataset (row-major) into out, which holds n doubles;
+    // refuses a dataset of another size.
+    void read_doubles_into(const std::string& name, double* out, std::size_t n) const;
     std::vector<std::int64_t> read_ints(const std::string& name) const;
     std::vector<std::string> read_strings(const std::string& name) const;
     // Names of the links in a group (by name order).
@@ -117,6 +123,10 @@ public:
     Group require_group(const std::string& path) const;  // open or create
     void flush() const;
     void close();
+    // After a failed write or flush (a full disk) HDF5 1.10 can crash in
+    // H5Fclose; the file is then left as it is on disk and its handle dropped
+    // unclosed (the library's exit-time cleanup is off, see silence_errors).
+    void abandon() noexcept;
 
 private:
     Handle h_;

@@ -165,10 +165,21 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
             const std::string dataset = m.string("dataset", "W");
             Eigen::MatrixXd W;
             try {
+                // The declared shape first: a file may claim far more than the machine holds.
+                const auto [r, c] = matrix_file_shape(path, dataset);
+                if (r >= 0) {
+                    if (r != c)
+                        m.fail("path", "\"" + path + "\"", "W must be square, got " + std::to_string(r) + " x " +
+                                                               std::to_string(c));
+                    check_memory(cfg, "model.path", static_cast<double>(r) * static_cast<double>(c) * 8.0,
+                                 "the coupling matrix W in " + path + " (" + std::to_string(r) + " x " +
+                                     std::to_string(c) + ")");
+                }
                 W = read_matrix(path, dataset);
             } catch (const io_error& e) {
                 m.fail("path", "\"" + path + "\"", e.detail());
             }
+            if (W.size() == 0) m.fail("path", "\"" + path + "\"", "W is empty (0 neurons)");
             if (W.rows() != W.cols())
                 m.fail("path", "\"" + path + "\"", "W must be square, got " + std::to_string(W.rows()) + " x " +
                                                        std::to_string(W.cols()));

@@ -22,8 +22,15 @@ bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-Eigen::MatrixXd read_npy(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+struct NpyHeader {
+    std::string descr;
+    bool fortran = false;
+    Eigen::Index rows = 0, cols = 0;
+    std::size_t width = 0;
+};
+
+// Reads and checks the header; leaves `in` at the first data byte.
+NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
     if (!in) throw io_error(path, "cannot open");
     char magic[6];
     in.read(magic, 6);
@@ -84,9 +91,25 @@ Eigen::MatrixXd read_npy(const std::string& path) {
     const double file_size = static_cast<double>(in.tellg());
     in.seekg(static_cast<std::streamoff>(data_start));
     if (claimed > file_size - data_start)
-        throw io_error(path, "the header claims " + std::to_string(rows) + " x " + std::to_string(cols) + " " + descr +
+        throw io_error(path, "truncated .npy data: the header claims " + std::to_string(rows) + " x " + std::to_string(cols) + " " + descr +
                                  " values (" + format_value(claimed) + " bytes), but the file holds only " +
                                  format_value(file_size) + " bytes");
+    NpyHeader h;
+    h.descr = descr;
+    h.fortran = fortran;
+    h.rows = rows;
+    h.cols = cols;
+    h.width = width;
+    return h;
+}
+
+Eigen::MatrixXd read_npy(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    const NpyHeader h = read_npy_header(in, path);
+    const std::string& descr = h.descr;
+    const bool fortran = h.fortran;
+    const Eigen::Index rows = h.rows, cols = h.cols;
+    const std::size_t width = h.width;
     Eigen::MatrixXd out = coupling_matrix(rows, cols);
     // One line (a row in C order, a column in Fortran order) at a time: no copy of the whole array.
     const Eigen::Index lines = fortran ? cols : rows, per = fortran ? rows : cols;
@@ -151,16 +174,37 @@ Eigen::MatrixXd read_h5(const std::string& path, const std::string& dataset) {
     if (!f.exists(dataset)) throw io_error(path, "has no dataset \"" + dataset + "\"");
     const auto dims = f.shape(dataset);
     if (dims.empty() || dims.size() > 2) throw io_error(path, "dataset " + dataset + " must be 1-D or 2-D");
-    const auto vals = f.read_doubles(dataset);
     const auto rows = static_cast<Eigen::Index>(dims[0]);
     const auto cols = dims.size() == 2 ? static_cast<Eigen::Index>(dims[1]) : 1;
-    Eigen::MatrixXd out = coupling_matrix(rows, cols);
-    for (Eigen::Index i = 0; i < rows; ++i)
-        for (Eigen::Index j = 0; j < cols; ++j) out(i, j) = vals[static_cast<std::size_t>(i * cols + j)];
-    return out;
+    // Read straight into the matrix: the row-major data is the column-major
+    // transpose, turned in place (square) or through a copy (vectors, small).
+    Eigen::MatrixXd out = coupling_matrix(cols, rows);
+    f.read_doubles_into(dataset, out.data(), static_cast<std::size_t>(rows * cols));
+    if (rows == cols) {
+        out.transposeInPlace();
+        return out;
+    }
+    Eigen::MatrixXd t = out.transpose();
+    return t;
 }
 
 }  // namespace
+
+std::pair<Eigen::Index, Eigen::Index> matrix_file_shape(const std::string& path, const std::string& dataset) {
+    if (ends_with(path, ".npy")) {
+        std::ifstream in(path, std::ios::binary);
+        const NpyHeader h = read_npy_header(in, path);
+        return {h.rows, h.cols};
+    }
+    if (ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".hdf")) {
+        h5::File f(path, h5::File::Mode::read_only);
+        if (!f.exists(dataset)) throw io_error(path, "has no dataset \"" + dataset + "\"");
+        const auto dims = f.shape(dataset);
+        if (dims.empty() || dims.size() > 2) throw io_error(path, "dataset " + dataset + " must be 1-D or 2-D");
+        return {static_cast<Eigen::Index>(dims[0]), dims.size() == 2 ? static_cast<Eigen::Index>(dims[1]) : 1};
+    }
+    return {-1, -1};
+}
 
 Eigen::MatrixXd read_matrix(const std::string& path, const std::string& dataset) {
     if (ends_with(path, ".npy")) return read_npy(path);

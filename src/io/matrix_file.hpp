@@ -4,8 +4,14 @@
 // (comma, whitespace or semicolon separated; '#' starts a comment).
 #include <Eigen/Core>
 #include <string>
+#include <utility>
 
 namespace ratenet::io {
+
+// The shape a matrix file declares, read without loading the values (.h5 and
+// .npy; {-1, -1} for text files, whose size bounds what they can hold). A 1-D
+// array has one column.
+std::pair<Eigen::Index, Eigen::Index> matrix_file_shape(const std::string& path, const std::string& dataset = "W");
 
 // Reads a 2-D array. For HDF5, dataset names the dataset (default "W").
 Eigen::MatrixXd read_matrix(const std::string& path, const std::string& dataset = "W");

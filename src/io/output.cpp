@@ -73,6 +73,10 @@ void OutputFile::open_part() {
 }
 
 OutputFile::~OutputFile() {
+    if (broken_ && file_) {
+        file_->abandon();
+        file_.reset();
+    }
     try {
         close();
     } catch (...) {
@@ -165,7 +169,14 @@ void write_network(const h5::File& f, const Network& net) {
     }
 }
 
-void OutputFile::flush() { file_->flush(); }
+void OutputFile::flush() {
+    try {
+        file_->flush();
+    } catch (const io_error&) {
+        mark_broken();
+        throw;
+    }
+}
 
 void OutputFile::close() {
     if (file_) {
@@ -248,6 +259,15 @@ void TrajectoryWriter::observe(double t, const Eigen::VectorXd& x) {
 // `samples` attribute follows t: a failure at any point (a full disk, a kill)
 // leaves t, x and samples describing the same rows, never rows of zeros.
 void TrajectoryWriter::flush_buffer() {
+    try {
+        flush_rows();
+    } catch (const io_error&) {
+        out_.mark_broken();
+        throw;
+    }
+}
+
+void TrajectoryWriter::flush_rows() {
     if (!tbuf_.empty()) {
         x_ds_->append(xbuf_.data(), tbuf_.size());
         out_.flush();

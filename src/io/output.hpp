@@ -68,6 +68,9 @@ public:
     // unwinding (a late configuration check, a failure before any result) is
     // removed, so a refused run leaves nothing behind.
     void mark_data() noexcept { has_data_ = true; }
+    // A write or flush failed: the file is left as the disk has it, never closed
+    // through HDF5 again (see h5::File::abandon).
+    void mark_broken() noexcept { broken_ = true; }
 
 private:
     void open_part();
@@ -76,6 +79,7 @@ private:
     std::unique_ptr<h5::File> file_;
     bool committed_ = false;
     bool has_data_ = false;
+    bool broken_ = false;
     int exceptions_at_start_ = 0;
 };
 
@@ -93,6 +97,7 @@ public:
 
 private:
     void flush_buffer();
+    void flush_rows();
     void write_samples_attr();
     OutputFile& out_;
     h5::Group grp_;

@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -75,8 +74,14 @@ static void init_config(void) {
 static int fd_matches(int fd) {
     init_config();
     if (g_state != 2 || fd < 0) return 0;
-    char link[64], target[4096];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    /* "/proc/self/fd/N" without stdio (writes may come from signal handlers). */
+    char link[64], target[4096], digits[16];
+    static const char prefix[] = "/proc/self/fd/";
+    int nd = 0;
+    for (int v = fd; nd == 0 || v > 0; v /= 10) digits[nd++] = (char)('0' + v % 10);
+    memcpy(link, prefix, sizeof prefix - 1);
+    for (int i = 0; i < nd; ++i) link[sizeof prefix - 1 + i] = digits[nd - 1 - i];
+    link[sizeof prefix - 1 + nd] = '\0';
     const ssize_t n = readlink(link, target, sizeof target - 1);
     if (n <= 0) return 0;
     target[n] = '\0';

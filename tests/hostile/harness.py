@@ -14,7 +14,6 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -134,6 +133,20 @@ def _is_asan(binary):
         return False
 
 
+LIVE = set()          # processes still running (killed by pid if the harness is interrupted)
+LIVE_LOCK = threading.Lock()
+
+
+def kill_live():
+    with LIVE_LOCK:
+        procs = list(LIVE)
+    for p in procs:
+        try:
+            os.kill(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 class Proc:
     """A ratenet process started in the background."""
 
@@ -175,6 +188,8 @@ class Proc:
         return False
 
     def _finish(self, rc, timed_out, maxrss):
+        with LIVE_LOCK:
+            LIVE.discard(self)
         seconds = time.monotonic() - self.started
         out = Path(self.out_path).read_text(errors="replace")
         err = Path(self.err_path).read_text(errors="replace")
@@ -282,6 +297,8 @@ class Ctx:
             p = subprocess.Popen(wrapper, cwd=str(cwd or self.dir), env=env or self.env(), stdin=subprocess.DEVNULL,
                                  stdout=fo, stderr=fe, start_new_session=True)
         proc = Proc(self, argv, p, out, err, started)
+        with LIVE_LOCK:
+            LIVE.add(proc)
         self.procs.append(proc)
         return proc
 
@@ -318,8 +335,9 @@ class Ctx:
         """Nothing new in the work directory (wrong_code) and nothing that was
         there changed or removed (data_loss)."""
         after = self.snapshot()
-        changed = [k for k, v in before.items() if k in after and after[k] != v]
-        gone = [k for k in before if k not in after]
+        # OUT.lock files are ratenet's own (reused or removed by later runs).
+        changed = [k for k, v in before.items() if k in after and after[k] != v and not k.endswith(".lock")]
+        gone = [k for k in before if k not in after and not k.endswith(".lock")]
         if changed or gone:
             loss("the user's files were " + ", ".join(
                 ([f"changed: {' '.join(sorted(changed))}"] if changed else []) +
@@ -360,14 +378,9 @@ def check_no_crash(res, allowed_codes=()):
         crash(f"{res.describe()}: exit code {res.rc}; stderr: {short(res.stderr, 200)}")
 
 
-def error_line(res):
-    lines = [l for l in res.stderr.splitlines() if l.strip()]
-    return lines[0] if len(lines) == 1 else None
-
-
 def check_error_line(res, must=(), must_not=()):
     """Exactly one stderr line, `ratenet: error: ...`, with no internal names."""
-    lines = [l for l in res.stderr.splitlines() if l.strip()]
+    lines = [l for l in res.stderr.split("\n") if l.strip()]
     if len(lines) != 1:
         wrong(f"{res.describe()}: expected one line on stderr, got {len(lines)}: {short(res.stderr)}")
     line = lines[0]
@@ -436,8 +449,10 @@ def check_status(path, statuses, what="file"):
             loss(f"{what} {Path(path).name}: root attribute status = {st!r}, expected {' or '.join(statuses)}")
 
 
-def check_trajectory_consistent(path, what="file", need_samples=False):
-    """len(t) == x.shape[0] (== attribute samples when present)."""
+def check_trajectory_consistent(path, what="file", need_samples=False, x_may_run_ahead=False):
+    """len(t) == x.shape[0] (== attribute samples when present). With
+    x_may_run_ahead (a failed write), x may have rows past len(t), which are not
+    data (docs/commands.md): len(t) == samples <= rows of x."""
     with h5_open(path, what) as f:
         if "trajectory" not in f:
             loss(f"{what} {Path(path).name} has no /trajectory")
@@ -449,7 +464,7 @@ def check_trajectory_consistent(path, what="file", need_samples=False):
             nx = g["x"].shape[0]
         except Exception as e:  # noqa: BLE001
             loss(f"{what} {Path(path).name}: cannot read /trajectory: {e}")
-        if nt != nx:
+        if nt != nx and not (x_may_run_ahead and nt <= nx):
             loss(f"{what} {Path(path).name}: len(t) = {nt} but x has {nx} rows")
         if "samples" in g.attrs:
             s = int(g.attrs["samples"])

@@ -133,11 +133,21 @@ def main():
                 elif opts.verbose or (cat == "skipped"):
                     print(f"{cat:<10} {c.id} ({secs:.1f}s){': ' + reason if reason else ''}", flush=True)
 
-    threads = [threading.Thread(target=worker) for _ in range(max(1, min(opts.jobs, 2)))]
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(opts.jobs, 2)))]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+    except KeyboardInterrupt:
+        with lock:
+            queue.clear()
+        harness.kill_live()
+        print("interrupted: the running ratenet processes were killed", file=sys.stderr)
+        if not opts.keep:
+            shutil.rmtree(session, ignore_errors=True)
+        return 130
     if not opts.keep:
         shutil.rmtree(session, ignore_errors=True)
     else:
