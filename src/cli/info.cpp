@@ -75,10 +75,9 @@ std::string summarise(const std::string& path) {
         if (x && x->shape.size() == 2) out << x->shape[0] << " samples x " << x->shape[1] << " neurons";
         else out << "x " << (x ? "has shape " + shape_text(x->shape) + " (expected samples x neurons)" : "missing");
         out << ", method " << printable(attr_text(g, "method")) << ", status " << printable(attr_text(g, "status"));
-        if (t && t->shape.size() == 1 && t->shape[0] > 0) {
-            const auto tv = g.read_doubles("t");
-            out << ", t = " << format_value(tv.front()) << " .. " << format_value(tv.back());
-        }
+        if (t && t->shape.size() == 1 && t->shape[0] > 0)  // two values, not the whole axis
+            out << ", t = " << format_value(g.read_double_at("t", 0)) << " .. "
+                << format_value(g.read_double_at("t", t->shape[0] - 1));
         out << "\n";
     }
     out << "contents:\n";

@@ -124,12 +124,8 @@ int run(const LyapunovCliOptions& o) {
         throw;
     }
     if (r.status == RunStatus::interrupted) {
-        if (fs::exists(part)) {
-            // A checkpoint written just before the signal arrived still says running.
-            h5::File f(part, h5::File::Mode::read_write);
-            io::set_status(f, "interrupted", "interrupted by signal " + std::to_string(stop_signal()) + "; resume with --resume");
-            f.close();
-        }
+        // The core writes a last checkpoint once it sees the stop request, after
+        // the signal: the sink above gives it status interrupted.
         std::cerr << "ratenet: " << r.message << "; the checkpoint is in " << part
                   << "; run the same command with --resume to continue\n";
         return interrupted_exit_code();

@@ -11,11 +11,13 @@
 #include "cli/sweep.hpp"
 #include "cli/simulate.hpp"
 #include "io/config.hpp"
+#include "io/h5.hpp"
 #include "linalg/dense.hpp"
 #include "ratenet/build_info.hpp"
 
 int main(int argc, char** argv) {
     using namespace ratenet::cli;
+    ratenet::h5::silence_errors();  // before any other HDF5 call (see h5.hpp)
     set_command_line(argc, argv);
     Parallel& par = Parallel::instance(&argc, &argv);
     install_signal_handlers();

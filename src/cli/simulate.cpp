@@ -47,10 +47,16 @@ SimulateResult simulate(const CommonOptions& o) {
     const io::OutputClaim claim(output_path(o, cfg), o.force);
     claim.refuse_leftover_part(o.force);
     const std::int64_t cols = job.record.neurons.empty() ? net.size() : static_cast<std::int64_t>(job.record.neurons.size());
-    if (job.record.gzip == 0)  // compressed sizes cannot be known in advance
+    if (job.record.gzip == 0) {  // compressed sizes cannot be known in advance
+        // /network (W stored uncompressed at most) plus the trajectory.
+        const double nn = static_cast<double>(net.size());
+        const double network_bytes =
+            (net.sparse ? 16.0 * static_cast<double>(net.W_sparse.nonZeros()) + 8.0 * nn : 8.0 * nn * nn) + 16.0 * nn;
         io::check_output_space(cfg, cfg.find("simulate.dt_out") ? "simulate.dt_out" : "simulate.t_end", claim.final_path(),
-                               io::trajectory_bytes(job.integrator.n_samples(), cols, job.record.float32),
-                               std::to_string(job.integrator.n_samples()) + " samples of " + std::to_string(cols) + " neurons");
+                               network_bytes + io::trajectory_bytes(job.integrator.n_samples(), cols, job.record.float32),
+                               std::to_string(job.integrator.n_samples()) + " samples of " + std::to_string(cols) +
+                                   " neurons, and W");
+    }
     io::OutputFile out(claim);
     out.write_header(run_info("simulate", cfg, seeds));
     out.write_network(net);

@@ -90,11 +90,21 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
         throw invalid_parameter("-o", out_path, "refused on rank 0");
     }
     io::Journal journal(out_path + ".points", plan.hash);
+    // Every failure on one rank is shared before the next collective call, so no
+    // rank waits forever for one that has left.
+    std::exception_ptr failed;
     if (par.rank() == 0) {
-        if (o.force && !resume && std::filesystem::exists(journal.dir())) journal.remove_all();
-        journal.open(resume);
+        try {
+            if (o.force && !resume && std::filesystem::exists(journal.dir())) journal.remove_all();
+            journal.open(resume);
+        } catch (...) {
+            failed = std::current_exception();
+        }
     }
-    par.barrier();
+    if (!par.all(!failed)) {
+        if (failed) std::rethrow_exception(failed);
+        throw io_error(journal.dir(), "the sweep could not start on rank 0");
+    }
     // This run's points: all, or those of the shard (p mod N == I).
     std::vector<std::int64_t> mine;
     for (std::int64_t p = shard; p < plan.n_points(); p += n_shards) mine.push_back(p);
@@ -106,24 +116,33 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
     bool interrupted = false;
     for (std::int64_t k = par.next(); k >= 0; k = par.next()) {
         const std::int64_t p = mine[static_cast<std::size_t>(k)];
-        if (stop_flag().load()) {
-            interrupted = true;
+        if (stop_flag().load() || failed) {
+            interrupted = interrupted || stop_flag().load();
             continue;  // keep claiming so the counter drains; nothing more is computed
         }
-        std::string damaged;
-        if (journal.has(p, &damaged)) continue;  // committed by an earlier (killed) run
-        if (!damaged.empty()) std::cerr << "ratenet: warning: " << damaged << "; point " << p << " runs again\n";
-        const io::Config pc = io::point_config(cfg, plan, p);
-        const io::PointResult r = io::run_point(pc, plan.analysis, plan.ensemble, &stop_flag());
-        if (r.status == "interrupted") {
-            interrupted = true;
+        try {
+            std::string damaged;
+            if (journal.has(p, &damaged)) continue;  // committed by an earlier (killed) run
+            if (!damaged.empty()) std::cerr << "ratenet: warning: " << damaged << "; point " << p << " runs again\n";
+            const io::Config pc = io::point_config(cfg, plan, p);
+            const io::PointResult r = io::run_point(pc, plan.analysis, plan.ensemble, &stop_flag());
+            if (r.status == "interrupted") {
+                interrupted = true;
+                continue;
+            }
+            journal.write(p, r);
+        } catch (...) {
+            failed = std::current_exception();  // a full disk, say: reported after the counter drained
             continue;
         }
-        journal.write(p, r);
         progress.update(static_cast<double>(++done));
     }
     progress.finish();
     par.end_counter();
+    if (!par.all(!failed)) {
+        if (failed) std::rethrow_exception(failed);
+        throw io_error(journal.dir(), "the sweep failed on another rank; finished points are kept, continue with --resume");
+    }
     interrupted = !par.all(!interrupted);
     if (interrupted) {
         if (par.rank() == 0)
@@ -142,8 +161,11 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
     if (extra) extra(out, run.rows);
     out.set_status("completed", "");
     out.commit();
-    journal.remove_all();
     run.wrote = true;
+    // The file is complete: a point directory that cannot be removed is only reported.
+    std::error_code ec;
+    std::filesystem::remove_all(journal.dir(), ec);
+    if (ec) std::cerr << "ratenet: warning: cannot remove " << journal.dir() << ": " << ec.message() << "\n";
     return run;
 }
 
@@ -204,8 +226,14 @@ std::string describe_missing(const std::vector<std::optional<io::PointResult>>& 
     }
     if (n_shards > 0) {
         std::string absent;
-        for (std::int64_t i = 0; i < n_shards; ++i)
-            if (!present.count(i)) absent += (absent.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(n_shards);
+        int listed = 0;
+        for (std::int64_t i = 0; i < n_shards && listed < 8; ++i)
+            if (!present.count(i)) {
+                absent += (absent.empty() ? "" : ", ") + std::to_string(i) + "/" + std::to_string(n_shards);
+                ++listed;
+            }
+        const auto n_absent = n_shards - static_cast<std::int64_t>(present.size());
+        if (n_absent > listed) absent += ", ... (" + std::to_string(n_absent) + " in all)";
         if (!absent.empty()) s += "; no file of shard " + absent + " was given";
     }
     return s;

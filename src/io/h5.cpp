@@ -3,6 +3,7 @@
 #include <H5DSpublic.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <mutex>
@@ -13,20 +14,29 @@ namespace ratenet::h5 {
 
 namespace {
 
+std::atomic<bool> g_poisoned{false};
+
 struct StackText {
-    std::string top;      // the message of the API call that failed
-    bool no_space = false;  // some level of the stack reports ENOSPC
+    std::string top;          // the message of the API call that failed
+    bool no_space = false;    // some level of the stack reports ENOSPC
+    bool write_failed = false;  // a file driver could not write
 };
 
-herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
-    auto* s = static_cast<StackText*>(data);
-    if (!err || !err->desc) return 0;
-    const std::string d = err->desc;
-    if (n == 0) s->top = d;
-    // The file drivers report the system error inside the text.
-    if (d.find("errno = 28,") != std::string::npos || d.find("No space left on device") != std::string::npos)
-        s->no_space = true;
-    return 0;
+// Called by HDF5 (C): nothing may throw through it.
+herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) noexcept {
+    try {
+        auto* s = static_cast<StackText*>(data);
+        if (!err || !err->desc) return 0;
+        const std::string d = err->desc;
+        if (n == 0) s->top = d;
+        // The file drivers report the system error inside the text.
+        if (d.find("errno = 28,") != std::string::npos || d.find("No space left on device") != std::string::npos)
+            s->no_space = true;
+        if (d.find("write failed") != std::string::npos) s->write_failed = true;
+        return 0;
+    } catch (...) {
+        return -1;
+    }
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& what) {
@@ -34,6 +44,7 @@ herr_t walk_cb(unsigned n, const H5E_error2_t* err, void* data) {
     StackText st;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &st);
     H5Eclear2(H5E_DEFAULT);
+    if (st.write_failed || st.no_space) g_poisoned.store(true);
     if (st.no_space || err == ENOSPC) throw io_error(file, "no space left on device (while trying to " + what + ")");
     if (err == EDQUOT) throw io_error(file, "disk quota exceeded (while trying to " + what + ")");
     throw io_error(file, what + (st.top.empty() ? "" : " (" + st.top + ")"));
@@ -73,14 +84,16 @@ Handle& Handle::operator=(Handle&& o) noexcept {
 }
 
 void Handle::reset() noexcept {
-    if (id_ >= 0 && close_) close_(id_);
+    if (id_ >= 0 && close_ && !poisoned()) close_(id_);
     id_ = H5I_INVALID_HID;
 }
+
+bool poisoned() noexcept { return g_poisoned.load(); }
 
 void silence_errors() {
     static std::once_flag once;
     std::call_once(once, [] {
-        H5dont_atexit();
+        H5dont_atexit();  // fails only after the library started: then the cleanup stays on
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     });
 }
@@ -288,6 +301,21 @@ std::vector<T> read_all(hid_t loc, const std::string& file, const std::string& n
 std::vector<double> Location::read_doubles(const std::string& name) const {
     return read_all<double>(id_, file_, name, H5T_NATIVE_DOUBLE);
 }
+double Location::read_double_at(const std::string& name, hsize_t index) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose);
+    Handle space(check(H5Dget_space(ds.id()), file_, "dataspace of " + name), H5Sclose);
+    if (H5Sget_simple_extent_ndims(space.id()) != 1) throw io_error(file_, "dataset " + name + " must be 1-D");
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(space.id(), &n, nullptr);
+    if (index >= n) throw io_error(file_, "dataset " + name + " has no element " + std::to_string(index));
+    const hsize_t one = 1;
+    check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, &index, nullptr, &one, nullptr), file_, "select " + name, 0);
+    Handle mspace(check(H5Screate_simple(1, &one, nullptr), file_, "memory space"), H5Sclose);
+    double v = 0;
+    check(H5Dread(ds.id(), H5T_NATIVE_DOUBLE, mspace.id(), space.id(), H5P_DEFAULT, &v), file_, "read " + name, 0);
+    return v;
+}
+
 void Location::read_doubles_into(const std::string& name, double* out, std::size_t n) const {
     Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose);
     Handle space(check(H5Dget_space(ds.id()), file_, "dataspace of " + name), H5Sclose);
@@ -317,9 +345,13 @@ std::vector<std::string> Location::read_strings(const std::string& name) const {
 }
 
 namespace {
-herr_t list_cb(hid_t, const char* name, const H5L_info_t*, void* data) {
-    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-    return 0;
+herr_t list_cb(hid_t, const char* name, const H5L_info_t*, void* data) noexcept {
+    try {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+    } catch (...) {
+        return -1;
+    }
 }
 }  // namespace
 
@@ -332,12 +364,16 @@ std::vector<std::string> Location::list(const std::string& group) const {
 }
 
 namespace {
-herr_t walk_visit_cb(hid_t, const char* name, const H5O_info_t* info, void* data) {
-    auto* out = static_cast<std::vector<ObjectInfo>*>(data);
-    if (std::string(name) == ".") return 0;
-    if (info->type == H5O_TYPE_GROUP) out->push_back({name, true, {}});
-    else if (info->type == H5O_TYPE_DATASET) out->push_back({name, false, {}});
-    return 0;
+herr_t walk_visit_cb(hid_t, const char* name, const H5O_info_t* info, void* data) noexcept {
+    try {
+        auto* out = static_cast<std::vector<ObjectInfo>*>(data);
+        if (std::string(name) == ".") return 0;
+        if (info->type == H5O_TYPE_GROUP) out->push_back({name, true, {}});
+        else if (info->type == H5O_TYPE_DATASET) out->push_back({name, false, {}});
+        return 0;
+    } catch (...) {
+        return -1;
+    }
 }
 }  // namespace
 
@@ -422,6 +458,10 @@ void File::abandon() noexcept {
 }
 
 void File::close() {
+    if (h_.valid() && poisoned()) {
+        abandon();
+        throw io_error(file_, "left as it is on disk: an earlier write failed");
+    }
     if (h_.valid()) {
         const herr_t rc = H5Fclose(h_.id());
         // Release ownership whatever happened, then report.

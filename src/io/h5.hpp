@@ -34,8 +34,15 @@ private:
 
 // Silences HDF5's automatic error printing for the whole process (errors are
 // reported through exceptions instead) and turns off its exit-time cleanup
-// (every file ratenet keeps is closed explicitly). Idempotent.
+// (every file ratenet keeps is closed explicitly). Idempotent; call it before
+// any other HDF5 function (main does), or the exit-time cleanup stays on.
 void silence_errors();
+
+// True once a write to disk failed (a full disk, an I/O error). HDF5 1.10 can
+// crash closing objects of a file whose writes failed, so from then on handles
+// are dropped unclosed: the files stay as the disk has them, and the process is
+// expected to report the error and exit.
+bool poisoned() noexcept;
 
 class File;
 class Group;
@@ -86,6 +93,8 @@ public:
 
     std::vector<hsize_t> shape(const std::string& name) const;
     std::vector<double> read_doubles(const std::string& name) const;
+    // One element of a 1-D dataset, without reading the rest.
+    double read_double_at(const std::string& name, hsize_t index) const;
     // Reads all n elements of a dataset (row-major) into out, which holds n doubles;
     // refuses a dataset of another size.
     void read_doubles_into(const std::string& name, double* out, std::size_t n) const;

@@ -201,6 +201,12 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
                 const std::string vp = m.string(key, "");
                 if (vp.empty()) continue;
                 try {
+                    // The declared shape first: one value per neuron, nothing larger is read.
+                    const auto [r, c] = matrix_file_shape(vp, key == "b_path" ? "b" : "tau");
+                    if (r >= 0 && !(std::min(r, c) == 1 && std::max(r, c) == conn.size()))
+                        m.fail(key, "\"" + vp + "\"", "holds a " + std::to_string(r) + " x " + std::to_string(c) +
+                                                           " array; expected " + std::to_string(conn.size()) +
+                                                           " values, one per neuron");
                     *target = read_vector(vp, key == "b_path" ? "b" : "tau");
                 } catch (const io_error& e) {
                     m.fail(key, "\"" + vp + "\"", e.detail());

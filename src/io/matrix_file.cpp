@@ -32,23 +32,26 @@ struct NpyHeader {
 // Reads and checks the header; leaves `in` at the first data byte.
 NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
     if (!in) throw io_error(path, "cannot open");
-    char magic[6];
+    char magic[6] = {};
     in.read(magic, 6);
     if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw io_error(path, "not a NumPy .npy file (bad magic)");
-    unsigned char ver[2];
+    unsigned char ver[2] = {};
     in.read(reinterpret_cast<char*>(ver), 2);
+    if (!in) throw io_error(path, "truncated .npy header");
     std::uint32_t hlen = 0;
     if (ver[0] == 1) {
-        unsigned char b[2];
+        unsigned char b[2] = {};
         in.read(reinterpret_cast<char*>(b), 2);
         hlen = static_cast<std::uint32_t>(b[0]) | (static_cast<std::uint32_t>(b[1]) << 8);
     } else {
-        unsigned char b[4];
+        unsigned char b[4] = {};
         in.read(reinterpret_cast<char*>(b), 4);
         hlen = static_cast<std::uint32_t>(b[0]) | (static_cast<std::uint32_t>(b[1]) << 8) |
                (static_cast<std::uint32_t>(b[2]) << 16) | (static_cast<std::uint32_t>(b[3]) << 24);
     }
     if (!in || ver[0] < 1 || ver[0] > 3) throw io_error(path, "not a NumPy .npy file (bad version)");
+    // NumPy itself refuses headers above 10000 bytes; real ones take about 128.
+    if (hlen > 10000) throw io_error(path, ".npy header of " + std::to_string(hlen) + " bytes (more than 10000)");
     {
         const auto here = in.tellg();
         in.seekg(0, std::ios::end);
@@ -75,10 +78,13 @@ NpyHeader read_npy_header(std::ifstream& in, const std::string& path) {
         const long long v = std::strtoll(tok.c_str(), &end, 10);
         if (errno != 0 || v < 0 || end == tok.c_str() || std::string(end).find_first_not_of(" \t") != std::string::npos)
             throw io_error(path, ".npy header has a bad shape entry \"" + tok + "\"");
+        // 2^31 per axis is far beyond any network ratenet can hold, and keeps products exact.
+        if (v > (1LL << 31)) throw io_error(path, ".npy shape entry " + std::to_string(v) + " is too large");
         shape.push_back(static_cast<Eigen::Index>(v));
     }
     if (shape.empty() || shape.size() > 2) throw io_error(path, "expected a 1-D or 2-D array, got " + std::to_string(shape.size()) + "-D");
     const Eigen::Index rows = shape[0], cols = shape.size() == 2 ? shape[1] : 1;
+    if (rows == 0 || cols == 0) throw io_error(path, "holds no values (shape " + m[1].str() + ")");
     std::size_t width = 0;
     if (descr == "<f8" || descr == "<i8") width = 8;
     else if (descr == "<f4" || descr == "<i4") width = 4;
@@ -169,11 +175,21 @@ Eigen::MatrixXd read_csv(const std::string& path) {
     return out;
 }
 
-Eigen::MatrixXd read_h5(const std::string& path, const std::string& dataset) {
-    h5::File f(path, h5::File::Mode::read_only);
+// The dimensions of a 1-D or 2-D dataset, each in 1 .. 2^31.
+std::vector<hsize_t> h5_matrix_dims(const h5::File& f, const std::string& path, const std::string& dataset) {
     if (!f.exists(dataset)) throw io_error(path, "has no dataset \"" + dataset + "\"");
     const auto dims = f.shape(dataset);
     if (dims.empty() || dims.size() > 2) throw io_error(path, "dataset " + dataset + " must be 1-D or 2-D");
+    for (hsize_t d : dims) {
+        if (d == 0) throw io_error(path, "dataset " + dataset + " holds no values");
+        if (d > (hsize_t{1} << 31)) throw io_error(path, "dataset " + dataset + " is too large (" + std::to_string(d) + ")");
+    }
+    return dims;
+}
+
+Eigen::MatrixXd read_h5(const std::string& path, const std::string& dataset) {
+    h5::File f(path, h5::File::Mode::read_only);
+    const auto dims = h5_matrix_dims(f, path, dataset);
     const auto rows = static_cast<Eigen::Index>(dims[0]);
     const auto cols = dims.size() == 2 ? static_cast<Eigen::Index>(dims[1]) : 1;
     // Read straight into the matrix: the row-major data is the column-major
@@ -199,8 +215,7 @@ std::pair<Eigen::Index, Eigen::Index> matrix_file_shape(const std::string& path,
     if (ends_with(path, ".h5") || ends_with(path, ".hdf5") || ends_with(path, ".hdf")) {
         h5::File f(path, h5::File::Mode::read_only);
         if (!f.exists(dataset)) throw io_error(path, "has no dataset \"" + dataset + "\"");
-        const auto dims = f.shape(dataset);
-        if (dims.empty() || dims.size() > 2) throw io_error(path, "dataset " + dataset + " must be 1-D or 2-D");
+        const auto dims = h5_matrix_dims(f, path, dataset);
         return {static_cast<Eigen::Index>(dims[0]), dims.size() == 2 ? static_cast<Eigen::Index>(dims[1]) : 1};
     }
     return {-1, -1};

@@ -3,7 +3,9 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <ctime>
 #include <filesystem>
@@ -62,6 +64,7 @@ OutputFile::OutputFile(std::string final_path, bool force)
     : own_claim_(std::make_unique<OutputClaim>(std::move(final_path), force)),
       final_(own_claim_->final_path()),
       part_(own_claim_->part_path()) {
+    own_claim_->refuse_leftover_part(force);
     open_part();
 }
 
@@ -187,7 +190,10 @@ void OutputFile::close() {
 
 void OutputFile::commit() {
     close();
-    if (std::rename(part_.c_str(), final_.c_str()) != 0) throw io_error(final_, "cannot rename " + part_ + " to it");
+    has_data_ = true;  // complete: whatever happens to the rename, the .part is kept
+    if (std::rename(part_.c_str(), final_.c_str()) != 0)
+        throw io_error(final_, std::string("cannot rename ") + part_ + " to it: " + std::strerror(errno) +
+                                   "; the complete result is in " + part_);
     committed_ = true;
 }
 

@@ -39,7 +39,7 @@ void set_status(const h5::File& f, const std::string& status, const std::string&
 class OutputFile {
 public:
     // Claims final_path itself: refuses (invalid_parameter on key "-o") when it
-    // exists and !force, or when another process writes it.
+    // or a leftover FINAL.part exists and !force, or when another process writes it.
     OutputFile(std::string final_path, bool force);
     // Writes under a name this process already claimed (the claim must outlive this).
     explicit OutputFile(const OutputClaim& claim);

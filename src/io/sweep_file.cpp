@@ -161,7 +161,13 @@ void Journal::write(std::int64_t p, const PointResult& r) const {
                                            (errno == ENOSPC ? "no space left on device" : std::strerror(errno)));
         }
     }
-    fs::rename(tmp, final_path);  // atomic: a point is either committed whole or not at all
+    // Atomic: a point is either committed whole or not at all.
+    std::error_code ec;
+    fs::rename(tmp, final_path, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw io_error(final_path, "cannot commit the point file: " + ec.message());
+    }
 }
 
 PointResult Journal::read(std::int64_t p) const {
@@ -276,6 +282,24 @@ SweepFileContents read_sweep_file(const std::string& path) {
     c.kind = f.attr_string("kind");
     c.n_points = g.attr_int("n_points");
     c.shard = g.has_attr("shard") ? g.attr_string("shard") : "";
+    if (c.n_points > 100000000) throw io_error(path, "/sweep attribute n_points = " + std::to_string(c.n_points) + " is too large");
+    if (c.shard != "all" && !c.shard.empty()) {
+        // "I/N" with 0 <= I < N <= n_points, as `sweep --shard` writes it.
+        const auto slash = c.shard.find('/');
+        long long i = -1, n = -1;
+        try {
+            if (slash != std::string::npos) {
+                std::size_t u1 = 0, u2 = 0;
+                i = std::stoll(c.shard.substr(0, slash), &u1);
+                n = std::stoll(c.shard.substr(slash + 1), &u2);
+                if (u1 != slash || u2 != c.shard.size() - slash - 1) i = -1;
+            }
+        } catch (const std::exception&) {
+            i = -1;
+        }
+        if (i < 0 || n < 1 || i >= n || n > c.n_points)
+            throw io_error(path, "/sweep attribute shard = \"" + c.shard + "\" is not I/N with 0 <= I < N <= n_points");
+    }
     // Every shape is checked against n_points before anything is indexed.
     auto one_d = [&](const std::string& name) {
         if (!g.exists(name)) throw io_error(path, "/sweep/" + name + " is missing");
@@ -296,6 +320,8 @@ SweepFileContents read_sweep_file(const std::string& path) {
         const auto shape = g.shape(ds);
         if (shape.empty() || shape.size() > 2 || static_cast<std::int64_t>(shape[0]) != c.n_points)
             throw io_error(path, "/sweep/" + ds + " must have n_points = " + std::to_string(c.n_points) + " rows");
+        if (shape.size() > 1 && shape[1] > (hsize_t{1} << 20))
+            throw io_error(path, "/sweep/" + ds + " has too many columns (" + std::to_string(shape[1]) + ")");
         const std::size_t L = shape.size() > 1 ? static_cast<std::size_t>(shape[1]) : 1;
         auto data = g.read_doubles(ds);
         if (data.size() != static_cast<std::size_t>(c.n_points) * L) throw io_error(path, "/sweep/" + ds + " has the wrong size");
