@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ tests (GoogleTest through CTest, warnings as errors),
+# Runs every test: the C++ tests (GoogleTest through CTest, warnings as errors;
+# CTest also runs the hostile corpus of tests/hostile/ against the binary),
 # the Python analysis tests (pytest), the cluster tests (sweeps under MPI and as
 # Slurm array shards on a single-node cluster), then the C++ tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
