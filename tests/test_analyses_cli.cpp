@@ -60,7 +60,7 @@ TEST(FixedPointsCli, ThreeCycleHasOneUnstableFixedPoint) {
     EXPECT_EQ(f.attr_string("kind"), "fixed_points");
     auto g = f.group("fixed_points");
     EXPECT_EQ(g.attr_int("count"), 1);
-    EXPECT_EQ(g.attr_int("parity"), 1);
+    EXPECT_EQ(g.attr_int("index_sum"), 1);  // `parity` in format version 1
     const auto x = g.read_doubles("x");
     ASSERT_EQ(x.size(), 3u);
     for (double v : x) EXPECT_NEAR(v, 1.0 / (3.0 + 0.5 - 0.25), 1e-12);  // theta / (3 + delta - eps)

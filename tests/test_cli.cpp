@@ -163,7 +163,7 @@ TEST(Cli, SimulateWritesFileAndInfoReadsIt) {
     }
     const RunResult i = run_ratenet(args({"info", "out.h5"}), dir.path().string());
     ASSERT_EQ(i.code, 0) << trace(i);
-    EXPECT_TRUE(contains(i.out, "ratenet simulate file, format version 1")) << i.out;
+    EXPECT_TRUE(contains(i.out, "ratenet simulate file, format version 2")) << i.out;
     EXPECT_TRUE(contains(i.out, "status: completed")) << i.out;
     EXPECT_TRUE(contains(i.out, "network: 4 neurons, model hahnloser_wta, form rate, transfer relu")) << i.out;
     EXPECT_TRUE(contains(i.out, "trajectory: 21 samples x 4 neurons, method rk4, status completed, t = 0 .. 2")) << i.out;

@@ -32,6 +32,7 @@
 
 #include "cli_util.hpp"
 #include "io/h5.hpp"
+#include "io/schema.hpp"
 
 using namespace ratenet_test;
 namespace h5 = ratenet::h5;
@@ -152,6 +153,8 @@ TEST_P(Configs, RunsAndCompletes) {
     h5::File f(out, h5::File::Mode::read_only);
     EXPECT_EQ(f.attr_string("format"), "ratenet");
     EXPECT_EQ(f.attr_string("status"), "completed") << f.attr_string("message");
+    // Every dataset and attribute as docs/file-format.md describes it.
+    for (const auto& p : ratenet::io::schema::check(f)) ADD_FAILURE() << rel << ": " << p;
     if (sub == "simulate") {
         auto g = f.group("trajectory");
         EXPECT_EQ(g.attr_string("status"), "completed");

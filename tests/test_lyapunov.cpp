@@ -91,7 +91,7 @@ TEST(Lyapunov, LinearSystemGivesRealPartsOfEigenvalues) {
         for (Eigen::Index i = 0; i < 4; ++i) EXPECT_NEAR(r.exponents[i], expect[i], 0.01) << i;
         // RK4 on a linear system: sum = log det p(dt A) / dt, = tr A up to (dt|mu|)^4/120.
         EXPECT_NEAR(r.sum_exponents, A.trace(), 1e-6 * std::abs(A.trace()) + 1e-9);
-        EXPECT_NEAR(r.trace_mean, A.trace(), 1e-12);
+        EXPECT_NEAR(r.mean_trace, A.trace(), 1e-12);
     }
 }
 
@@ -113,8 +113,8 @@ TEST(Lyapunov, Lorenz63ReferenceSpectrum) {
     // The zero exponent of an autonomous flow, within its error estimate (3 SE + a floor).
     EXPECT_LT(std::abs(r.exponents[1]), 3.0 * r.errors[1] + 0.005);
     // Sum = mean trace = -(sigma + 1 + beta); RK4 at dt = 0.005 leaves ~1e-7.
-    EXPECT_NEAR(r.trace_mean, -13.0 - 2.0 / 3.0, 1e-12);
-    EXPECT_NEAR(r.sum_exponents / r.trace_mean, 1.0, 1e-6);
+    EXPECT_NEAR(r.mean_trace, -13.0 - 2.0 / 3.0, 1e-12);
+    EXPECT_NEAR(r.sum_exponents / r.mean_trace, 1.0, 1e-6);
     EXPECT_NEAR(r.kaplan_yorke, 2.062, 0.01);
     EXPECT_FALSE(r.kaplan_yorke_lower_bound);
     EXPECT_NEAR(r.entropy_rate, r.exponents[0] + std::max(r.exponents[1], 0.0), 1e-15);
@@ -143,7 +143,7 @@ TEST(Lyapunov, TanhNetworkSumEqualsTraceMinusN) {
     const auto r = lyapunov_spectrum(net, opt);
     ASSERT_EQ(r.status, RunStatus::completed) << r.message;
     EXPECT_EQ(r.exponents.size(), n);
-    EXPECT_NEAR(r.trace_mean, -static_cast<double>(n), 1e-11);
+    EXPECT_NEAR(r.mean_trace, -static_cast<double>(n), 1e-11);
     EXPECT_NEAR(r.sum_exponents / -static_cast<double>(n), 1.0, 1e-6);
     EXPECT_GT(r.exponents[0], 0.05);  // chaotic at g = 3
     EXPECT_TRUE(std::is_sorted(r.exponents.data(), r.exponents.data() + n, std::greater<>()));
@@ -193,7 +193,7 @@ TEST(Lyapunov, Ctln3CycleLimitCycleHasZeroExponent) {
     EXPECT_LT(std::abs(r.exponents[0]), std::max(3.0 * r.errors[0], 2e-3));
     EXPECT_LT(r.exponents[1], -0.05);
     // tr J = -3 everywhere (W_ii = 0); RK4 across the kinks costs a little accuracy.
-    EXPECT_DOUBLE_EQ(r.trace_mean, -3.0);
+    EXPECT_DOUBLE_EQ(r.mean_trace, -3.0);
     EXPECT_NEAR(r.sum_exponents, -3.0, 1e-4);
     EXPECT_GE(r.kaplan_yorke, 1.0);
     EXPECT_LT(r.kaplan_yorke, 1.1);
@@ -323,7 +323,7 @@ TEST(Lyapunov, ActiveRowsGiveTheSameExponents) {
         EXPECT_GT(a.mean_active, 0.0);
         EXPECT_EQ(b.mean_active, 200.0);
         for (Eigen::Index j = 0; j < 20; ++j) EXPECT_NEAR(a.exponents[j], b.exponents[j], 1e-12) << j;
-        EXPECT_NEAR(a.trace_mean, b.trace_mean, 1e-12);
+        EXPECT_NEAR(a.mean_trace, b.mean_trace, 1e-12);
     }
 }
 
@@ -372,7 +372,7 @@ TEST(Lyapunov, EulerMapMeanExponent) {
     EXPECT_NEAR(*r.map_unit_contraction, std::log(0.9) / 0.1, 1e-15);
     EXPECT_NEAR(mean, std::log(0.9) / 0.1, 2e-3);
     EXPECT_GT(std::abs(mean + 1.0), 0.04);  // and clearly not -1
-    EXPECT_NEAR(r.trace_mean, -static_cast<double>(n), 1e-11);
+    EXPECT_NEAR(r.mean_trace, -static_cast<double>(n), 1e-11);
 }
 
 TEST(Lyapunov, EulerMapFixedPointConvergesToFlow) {
@@ -410,7 +410,7 @@ void expect_bitwise_equal(const LyapunovResult& a, const LyapunovResult& b) {
         EXPECT_TRUE(a.exponents[i] == b.exponents[i]) << i << ": " << a.exponents[i] << " vs " << b.exponents[i];
         EXPECT_TRUE(a.errors[i] == b.errors[i]) << i;
     }
-    EXPECT_TRUE(a.trace_mean == b.trace_mean);
+    EXPECT_TRUE(a.mean_trace == b.mean_trace);
     EXPECT_TRUE(a.twin_lambda1 == b.twin_lambda1);
     EXPECT_TRUE(a.trace.times == b.trace.times);
     EXPECT_TRUE(a.trace.values == b.trace.values);

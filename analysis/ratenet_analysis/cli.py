@@ -67,7 +67,7 @@ def summary_text(f: RatenetFile) -> str:
     if f.has("fixed_points"):
         fp = f.fixed_points()
         L.append(
-            f"  fixed points: {len(fp)} ({int(fp.stable.sum())} stable), parity {fp.attrs.get('parity', int(fp.index.sum()))}, "
+            f"  fixed points: {len(fp)} ({int(fp.stable.sum())} stable), parity {fp.parity}, "
             f"status {fp.attrs.get('status', '?')}"
         )
         for s in range(min(len(fp), 8)):

@@ -231,7 +231,7 @@ def plot_fixed_points(fp: FixedPoints, f: Optional[RatenetFile] = None):
     axes[2].set_title("Jacobian eigenvalues")
     a = fp.attrs
     fig.supxlabel(
-        f"parity (sum of index) = {a.get('parity', int(fp.index.sum()) if F else '?')}, "
+        f"parity (sum of index) = {fp.parity if F else '?'}, "
         f"supports tested {a.get('supports_tested', '?')}, status {a.get('status', '?')}",
         fontsize=9,
     )

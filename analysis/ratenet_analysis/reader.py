@@ -24,7 +24,12 @@ from .errors import RatenetFormatError
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 import h5py  # noqa: E402
 
-SUPPORTED_FORMAT_VERSION = 1
+# Attributes renamed in format version 2 (ending drift between the file and the
+# sweep results): group -> {version 1 name: current name}. Version 1 files are
+# read under the current names.
+V1_RENAMED_ATTRS = {"fixed_points": {"parity": "index_sum", "n_unstable_points": "n_unstable"}}
+
+SUPPORTED_FORMAT_VERSION = 2  # 2: named dimensions, units and long_name on every dataset; 1 still read
 
 KINDS = ("simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos")
 
@@ -320,7 +325,7 @@ class FixedPoints:
     @property
     def parity(self) -> int:
         """Sum of the indices sgn det(I - W_SS) (+1 for a CTLN)."""
-        return int(self.attrs.get("parity", int(self.index.sum())))
+        return int(self.attrs.get("index_sum", int(self.index.sum())))
 
     @property
     def sizes(self) -> np.ndarray:
@@ -731,9 +736,19 @@ class RatenetFile:
             )
         return Permitted(s, sets("maximal"), sets("minimal_forbidden"), np.asarray(counts, np.int64), a, ver)
 
+    def _current_names(self, group: str, attrs: dict) -> dict:
+        """Attributes under their current names (version 1 files used others)."""
+        if self.format_version >= 2:
+            return attrs
+        out = dict(attrs)
+        for old, new in V1_RENAMED_ATTRS.get(group, {}).items():
+            if old in out:
+                out.setdefault(new, out.pop(old))
+        return out
+
     def fixed_points(self) -> FixedPoints:
         g = self._group("fixed_points")
-        a = _attrs(g)
+        a = self._current_names("fixed_points", _attrs(g))
         sup = np.asarray(self._read(g, "support")).astype(bool)
         n = sup.shape[1] if sup.ndim == 2 else self._n_hint()
         sup = sup.reshape(-1, n)

@@ -248,3 +248,27 @@ def test_chaos_reader(ratenet, tmp_path):
         sw = f.sweep()
         assert sw.analysis == "lyapunov" and sw.keys == ["model.g", "seed_index"]
     _plot_ok(out, tmp_path, "chaos")
+
+
+def test_version1_fixed_points_names(ratenet, tmp_path):
+    """A version 1 file (attributes `parity`, `n_unstable_points`, no dimensions)
+    reads under the current names."""
+    import h5py
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(CYCLE3)
+    out = tmp_path / "fp.h5"
+    run_ok(ratenet, "fixed-points", cfg, "-o", out, "-q")
+    with h5py.File(out, "r+") as f:
+        assert f.attrs["format_version"] == 2
+        g = f["fixed_points"]
+        assert "parity" not in g.attrs and g.attrs["index_sum"] == 1
+        f.attrs["format_version"] = np.int64(1)
+        g.attrs["parity"] = g.attrs["index_sum"] + 6  # distinguishable from the sum of `index`
+        g.attrs["n_unstable_points"] = g.attrs["n_unstable"]
+        del g.attrs["index_sum"], g.attrs["n_unstable"]
+    with ra.open_file(out) as f:
+        assert f.format_version == 1
+        fp = f.fixed_points()
+        assert fp.parity == 7
+        assert fp.attrs["index_sum"] == 7 and fp.attrs["n_unstable"] == 1 and "parity" not in fp.attrs

@@ -52,11 +52,11 @@ def test_foreign_hdf5(tmp_path):
 
 
 def test_newer_version_refused(demo, tmp_path):
-    p = tmp_path / "v2.h5"
+    p = tmp_path / "v3.h5"
     shutil.copy(demo["wta"], p)
     with h5py.File(p, "r+") as f:
-        f.attrs["format_version"] = np.int64(2)
-    with pytest.raises(ra.RatenetFormatError, match="format_version 2 is newer"):
+        f.attrs["format_version"] = np.int64(ra.SUPPORTED_FORMAT_VERSION + 1)
+    with pytest.raises(ra.RatenetFormatError, match=f"format_version {ra.SUPPORTED_FORMAT_VERSION + 1} is newer"):
         ra.open_file(p)
 
 

@@ -9,7 +9,7 @@ from ratenet_analysis.reader import kaplan_yorke
 
 def test_root_attributes(demo):
     with ra.open_file(demo["wta"]) as f:
-        assert f.format_version == 1
+        assert f.format_version == 2
         assert f.kind == "simulate"
         assert f.status == "completed"
         assert not f.is_partial

@@ -228,7 +228,7 @@ struct LyapunovResult {
     // the stepper: RK4 stage weights (1, 2, 2, 1)/6 for the flow, so that for k = n
     // it equals sum_exponents up to the O(dt^4) error of RK4; the left point for
     // the Euler map (only first order: log det(I + dt J) = dt tr J + O(dt^2)).
-    double trace_mean = 0.0;
+    double mean_trace = 0.0;
     // euler_map with volume_check: mean log|det(I + dt J)| / dt, which equals
     // sum_exponents (k = n) up to rounding.
     std::optional<double> volume_rate;

@@ -489,7 +489,7 @@ private:
             r.errors[i] = err[order[static_cast<std::size_t>(i)]];
         }
         r.sum_exponents = r.exponents.sum();
-        r.trace_mean = c.trace_sum / T;
+        r.mean_trace = c.trace_sum / T;
         if (opt_.volume_check) r.volume_rate = c.volume_sum / T;
         r.kaplan_yorke = kaplan_yorke_dimension(r.exponents, n_, r.kaplan_yorke_lower_bound);
         r.entropy_rate = (r.exponents.array() > 0.0).select(r.exponents.array(), 0.0).sum();

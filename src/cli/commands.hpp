@@ -7,4 +7,5 @@ void setup_lyapunov(CLI::App& app, int& exit_code);
 void setup_permitted(CLI::App& app, int& exit_code);
 void setup_fixed_points(CLI::App& app, int& exit_code);
 void setup_chaos(CLI::App& app, int& exit_code);
+void setup_schema(CLI::App& app, int& exit_code);
 }  // namespace ratenet::cli

@@ -83,7 +83,14 @@ std::string summarise(const std::string& path) {
     out << "contents:\n";
     for (const auto& o : objects) {
         if (o.group) out << "  /" << printable(o.path) << "/\n";
-        else out << "  /" << printable(o.path) << "  [" << shape_text(o.shape) << "]\n";
+        else {
+            bool dim = false;  // a dimension (an axis name, netCDF style)
+            try {
+                dim = f->is_dimension(o.path);
+            } catch (const io_error&) {
+            }
+            out << "  /" << printable(o.path) << "  [" << shape_text(o.shape) << "]" << (dim ? "  (dimension)" : "") << "\n";
+        }
     }
     return out.str();
 }

@@ -74,7 +74,7 @@ std::string summary(const LyapunovResult& r, Eigen::Index n) {
         ss << " " << r.exponents[i] << " +- " << r.errors[i] << (i + 1 < std::min<Eigen::Index>(k, 5) ? "," : "");
     ss << "\n  Kaplan-Yorke dimension " << r.kaplan_yorke << (r.kaplan_yorke_lower_bound ? " (lower bound)" : "")
        << ", entropy rate " << r.entropy_rate << (r.entropy_lower_bound ? " (lower bound)" : "");
-    if (k == n) ss << "\n  sum of exponents " << r.sum_exponents << ", mean trace of the Jacobian " << r.trace_mean;
+    if (k == n) ss << "\n  sum of exponents " << r.sum_exponents << ", mean trace of the Jacobian " << r.mean_trace;
     if (r.twin_lambda1) ss << "\n  lambda_1 from a twin trajectory " << *r.twin_lambda1;
     return ss.str();
 }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "io/job.hpp"
+#include "io/schema.hpp"
 #include "ratenet/chaos.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/meanfield.hpp"
@@ -86,7 +87,7 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
     const Crossing x = find_crossing(c, copt);
     const StableBranch sb = stable_branch_edge(c, bopt);
 
-    auto grp = out.h5().create_group("chaos");
+    schema::Writer grp(out.h5(), "chaos");
     grp.write("g", gs);
     std::vector<double> lrm(static_cast<std::size_t>(G * S));
     std::vector<std::uint8_t> drm(static_cast<std::size_t>(G * S));
@@ -172,13 +173,14 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
                     lm.push_back(pnt.status == ChaosStatus::failed ? nan : pnt.lambda_max);
                     st.emplace_back(to_string(pnt.status));
                 }
-                auto mg = out.h5().create_group("chaos/meanfield");
+                schema::Writer mg(out.h5(), "chaos/meanfield");
                 mg.write("g", gm);
                 mg.write("lambda_max", lm);
                 mg.write_strings("status", st);
                 mg.attr("source", "Sompolinsky, Crisanti & Sommers, PRL 61:259 (1988): ground state of the DMFT "
                                   "Schroedinger problem, lambda_max = -1 + sqrt(-E0)");
                 mg.attr("g_eff_per_g", g_scale);
+                mg.finish();
             }
         }
     } catch (const std::exception& e) {
@@ -189,6 +191,7 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
     grp.attr("g_c_meanfield", g_c_mf);
     grp.attr("transition_meanfield", transition);
     grp.attr("meanfield_message", mf_message);
+    grp.finish();
 }
 
 }  // namespace ratenet::io

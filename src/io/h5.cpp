@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <mutex>
 
@@ -504,13 +505,98 @@ void Extendable::append(const double* data, hsize_t rows) {
     rows_ += rows;
 }
 
-void attach_scale(const Location& loc, const std::string& dataset, const std::string& scale, const std::string& dim_name,
-                  unsigned dim) {
-    Handle ds(check(H5Dopen2(loc.id(), dataset.c_str(), H5P_DEFAULT), loc.file(), "open " + dataset), H5Dclose);
-    Handle sc(check(H5Dopen2(loc.id(), scale.c_str(), H5P_DEFAULT), loc.file(), "open " + scale), H5Dclose);
-    if (H5DSis_scale(sc.id()) <= 0)
-        check(H5DSset_scale(sc.id(), dim_name.c_str()), loc.file(), "make " + scale + " a dimension scale", 0);
-    check(H5DSattach_scale(ds.id(), sc.id(), dim), loc.file(), "attach " + scale + " to " + dataset, 0);
+namespace {
+herr_t attr_name_cb(hid_t, const char* name, const H5A_info_t*, void* data) noexcept {
+    try {
+        static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
+// netCDF-4's mark of a dimension without a variable; the number is the size.
+constexpr const char* netcdf_dimension_only = "This is a netCDF dimension but not a netCDF variable.";
+}  // namespace
+
+std::vector<std::string> Location::attr_names() const {
+    std::vector<std::string> names;
+    hsize_t idx = 0;
+    check(H5Aiterate2(id_, H5_INDEX_NAME, H5_ITER_INC, &idx, attr_name_cb, &names), file_, "list attributes", 0);
+    return names;
+}
+
+H5T_class_t Location::attr_class(const std::string& name) const {
+    Handle a(check(H5Aopen(id_, name.c_str(), H5P_DEFAULT), file_, "open attribute " + name), H5Aclose);
+    Handle t(check(H5Aget_type(a.id()), file_, "type of attribute " + name), H5Tclose);
+    return H5Tget_class(t.id());
+}
+
+H5T_class_t Location::dataset_class(const std::string& name) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open dataset " + name), H5Dclose);
+    Handle t(check(H5Dget_type(ds.id()), file_, "type of dataset " + name), H5Tclose);
+    return H5Tget_class(t.id());
+}
+
+void Location::dimension(const std::string& name, hsize_t n) const {
+    Handle space = make_space({n}, file_);
+    Handle ds(check(H5Dcreate2(id_, name.c_str(), H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                    file_, "create dimension " + name),
+              H5Dclose);
+    char label[96];
+    std::snprintf(label, sizeof label, "%s%10llu", netcdf_dimension_only, static_cast<unsigned long long>(n));
+    check(H5DSset_scale(ds.id(), label), file_, "make " + name + " a dimension", 0);
+}
+
+void Location::coordinate(const std::string& name) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open " + name), H5Dclose);
+    if (H5DSis_scale(ds.id()) <= 0) check(H5DSset_scale(ds.id(), name.c_str()), file_, "make " + name + " a dimension", 0);
+}
+
+void Location::attach(const std::string& dataset, unsigned axis, const std::string& scale) const {
+    Handle ds(check(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), file_, "open " + dataset), H5Dclose);
+    Handle sc(check(H5Dopen2(id_, scale.c_str(), H5P_DEFAULT), file_, "open " + scale), H5Dclose);
+    check(H5DSattach_scale(ds.id(), sc.id(), axis), file_, "attach dimension " + scale + " to " + dataset, 0);
+}
+
+bool Location::is_dimension(const std::string& name) const {
+    Handle ds(check(H5Dopen2(id_, name.c_str(), H5P_DEFAULT), file_, "open " + name), H5Dclose);
+    const htri_t r = H5DSis_scale(ds.id());
+    if (r < 0) fail(file_, "check whether " + name + " is a dimension");
+    return r > 0;
+}
+
+namespace {
+herr_t scale_name_cb(hid_t, unsigned, hid_t scale, void* data) noexcept {
+    try {
+        char buf[1024];
+        const ssize_t n = H5Iget_name(scale, buf, sizeof buf);
+        std::string s = n > 0 ? std::string(buf, static_cast<std::size_t>(std::min<ssize_t>(n, sizeof buf - 1))) : "";
+        const auto slash = s.rfind('/');
+        *static_cast<std::string*>(data) = slash == std::string::npos ? s : s.substr(slash + 1);
+        return 1;  // the first scale of the axis
+    } catch (...) {
+        return -1;
+    }
+}
+}  // namespace
+
+std::vector<std::string> Location::dimensions_of(const std::string& dataset) const {
+    Handle ds(check(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), file_, "open " + dataset), H5Dclose);
+    Handle sp(check(H5Dget_space(ds.id()), file_, "dataspace of " + dataset), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(sp.id());
+    if (rank < 0) fail(file_, "rank of " + dataset);
+    std::vector<std::string> names(static_cast<std::size_t>(rank));
+    for (int a = 0; a < rank; ++a) {
+        const int n = H5DSget_num_scales(ds.id(), static_cast<unsigned>(a));
+        if (n <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            continue;
+        }
+        check(H5DSiterate_scales(ds.id(), static_cast<unsigned>(a), nullptr, scale_name_cb, &names[static_cast<std::size_t>(a)]),
+              file_, "dimensions of " + dataset, 0);
+    }
+    return names;
 }
 
 }  // namespace ratenet::h5

@@ -109,6 +109,25 @@ public:
     AttrKind attr_kind(const std::string& name) const;
     // The number of elements of an attribute (1 for a scalar).
     std::int64_t attr_size(const std::string& name) const;
+    // The names of this object's attributes, in name order.
+    std::vector<std::string> attr_names() const;
+    // The HDF5 type class of an attribute or a dataset (H5T_STRING, H5T_INTEGER, ...).
+    H5T_class_t attr_class(const std::string& name) const;
+    H5T_class_t dataset_class(const std::string& name) const;
+
+    // Dimensions, as netCDF-4 (and so xarray with engine h5netcdf) reads them.
+    // A dimension without coordinate values: an empty dataset `name` of n
+    // elements (never written, so it takes no space) marked as a netCDF
+    // dimension that is not a variable.
+    void dimension(const std::string& name, hsize_t n) const;
+    // Makes the existing 1-D dataset `name` the coordinate of the dimension `name`.
+    void coordinate(const std::string& name) const;
+    // Attaches the dimension dataset `scale` (a path from here) to axis `axis` of `dataset`.
+    void attach(const std::string& dataset, unsigned axis, const std::string& scale) const;
+    bool is_dimension(const std::string& name) const;
+    // The names (last path component) of the dimension datasets attached to
+    // each axis of `dataset` ("" for an axis without one).
+    std::vector<std::string> dimensions_of(const std::string& dataset) const;
 
 protected:
     hid_t id_;
@@ -158,10 +177,5 @@ private:
     hsize_t cols_, rows_ = 0;
     bool one_d_;
 };
-
-// Makes dataset `scale` (in loc) a dimension scale named `dim_name` and attaches
-// it to dimension `dim` of `dataset`.
-void attach_scale(const Location& loc, const std::string& dataset, const std::string& scale,
-                  const std::string& dim_name, unsigned dim);
 
 }  // namespace ratenet::h5

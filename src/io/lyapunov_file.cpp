@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "io/schema.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::io {
@@ -69,11 +70,11 @@ Eigen::MatrixXd from_row_major(const std::vector<double>& v, Eigen::Index rows, 
         for (Eigen::Index j = 0; j < cols; ++j) m(i, j) = v[static_cast<std::size_t>(i * cols + j)];
     return m;
 }
-void write_matrix(const h5::Location& g, const std::string& name, const Eigen::MatrixXd& m) {
+void write_matrix(schema::Writer& g, const std::string& name, const Eigen::MatrixXd& m) {
     const auto v = row_major(m);
     g.write(name, v.data(), {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())});
 }
-void write_vector(const h5::Location& g, const std::string& name, const Eigen::VectorXd& v) {
+void write_vector(schema::Writer& g, const std::string& name, const Eigen::VectorXd& v) {
     g.write(name, v.data(), {static_cast<hsize_t>(v.size())});
 }
 // Readers of a checkpoint check rank and size before using what they read: the
@@ -96,12 +97,14 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const LyapunovResult& r, Eigen::Index n) {
-    auto g = f.require_group("lyapunov");
+    schema::Writer g(f, "lyapunov", true);
     write_vector(g, "exponents", r.exponents);
     write_vector(g, "errors", r.errors);
-    auto tg = f.require_group("lyapunov/trace");
+    g.finish();
+    schema::Writer tg(f, "lyapunov/trace", true);
     write_vector(tg, "t", r.trace.times);
     write_matrix(tg, "exponents", r.trace.values);
+    tg.finish();
     g.attr("status", std::string(to_string(r.status)));
     g.attr("message", r.message);
     g.attr("dynamics", opt.dynamics == LyapunovDynamics::flow_rk4 ? "flow" : "euler_map");
@@ -121,7 +124,7 @@ void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const L
     g.attr("entropy_rate", r.entropy_rate);
     g.attr("entropy_lower_bound", r.entropy_lower_bound);
     g.attr("sum", r.sum_exponents);
-    g.attr("mean_trace", r.trace_mean);
+    g.attr("mean_trace", r.mean_trace);
     g.attr("lambda1_twin", r.twin_lambda1.value_or(nan));
     g.attr("lambda1_twin_error", r.twin_error.value_or(nan));
     g.attr("volume_rate", r.volume_rate.value_or(nan));
@@ -132,7 +135,7 @@ void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const L
 }
 
 void write_checkpoint(const h5::File& f, const LyapunovCheckpoint& cp) {
-    auto g = f.require_group("lyapunov/checkpoint");
+    schema::Writer g(f, "lyapunov/checkpoint", true);
     g.attr("dimension", static_cast<std::int64_t>(cp.dimension));
     g.attr("k", static_cast<std::int64_t>(cp.k));
     g.attr("dynamics", std::string(to_string(cp.dynamics)));
@@ -165,6 +168,7 @@ void write_checkpoint(const h5::File& f, const LyapunovCheckpoint& cp) {
     Eigen::MatrixXd tv(static_cast<Eigen::Index>(cp.trace_values.size()), cp.k);
     for (std::size_t r = 0; r < cp.trace_values.size(); ++r) tv.row(static_cast<Eigen::Index>(r)) = cp.trace_values[r].transpose();
     write_matrix(g, "trace_values", tv);
+    g.finish();
 }
 
 std::optional<LyapunovCheckpoint> read_checkpoint(const h5::File& f) {

@@ -1,5 +1,7 @@
 #include "io/output.hpp"
 
+#include "io/schema.hpp"
+
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -98,30 +100,33 @@ void OutputFile::set_status(const std::string& status, const std::string& messag
 }
 
 void set_status(const h5::File& f, const std::string& status, const std::string& message) {
-    f.attr("status", status);
-    f.attr("message", message);
+    schema::Writer w(f, "", true);
+    w.attr("status", status);
+    w.attr("message", message);
 }
 
 void write_header(const h5::File& f, const RunInfo& info) {
-    f.attr("format", "ratenet");
-    f.attr("format_version", format_version);
-    f.attr("ratenet_version", build::version);
-    f.attr("git_commit", build::git_commit);
-    f.attr("blas", linalg::backend());
-    f.attr("created_utc", utc_now());
-    f.attr("command_line", info.command_line);
-    f.attr("config", info.config_text);
-    f.attr("config_path", info.config_path);
-    f.attr("kind", info.kind);
-    f.attr("seed_network", info.seeds.network);
-    f.attr("seed_initial", info.seeds.initial);
-    f.attr("seed_noise", info.seeds.noise);
-    f.attr("seed_tangent", info.seeds.tangent);
-    set_status(f, "running", "");
+    schema::Writer w(f, "", true);
+    w.attr("format", "ratenet");
+    w.attr("format_version", format_version);
+    w.attr("ratenet_version", build::version);
+    w.attr("git_commit", build::git_commit);
+    w.attr("blas", linalg::backend());
+    w.attr("created_utc", utc_now());
+    w.attr("command_line", info.command_line);
+    w.attr("config", info.config_text);
+    w.attr("config_path", info.config_path);
+    w.attr("kind", info.kind);
+    w.attr("seed_network", info.seeds.network);
+    w.attr("seed_initial", info.seeds.initial);
+    w.attr("seed_noise", info.seeds.noise);
+    w.attr("seed_tangent", info.seeds.tangent);
+    w.attr("status", "running");
+    w.attr("message", "");
 }
 
 void write_network(const h5::File& f, const Network& net) {
-    auto g = f.create_group("network");
+    schema::Writer g(f, "network");
     const auto n = static_cast<hsize_t>(net.size());
     if (net.sparse) {
         const auto& S = net.W_sparse;
@@ -165,11 +170,13 @@ void write_network(const h5::File& f, const Network& net) {
             t1.push_back(seg.t_end);
             bs.insert(bs.end(), seg.b.data(), seg.b.data() + seg.b.size());
         }
-        auto sg = f.create_group("network/schedule");
+        schema::Writer sg(f, "network/schedule");
         sg.write("t_start", t0);
         sg.write("t_end", t1);
         sg.write("b", bs.data(), {s, n});
+        sg.finish();
     }
+    g.finish();
 }
 
 void OutputFile::flush() {
@@ -217,33 +224,26 @@ TrajectoryWriter::TrajectoryWriter(OutputFile& out, const Network& net, const In
     t_ds_ = std::make_unique<h5::Extendable>(grp_, "t", 0, std::max<std::size_t>(chunk_rows_, 1024), h5::Extendable::Type::f64, 0);
     x_ds_ = std::make_unique<h5::Extendable>(grp_, "x", cols, chunk_rows_, type, rec.gzip);
     std::vector<std::int64_t> idx(neurons_.begin(), neurons_.end());
-    grp_.write("neuron", idx);
-    h5::attach_scale(grp_, "x", "t", "t", 0);
-    h5::attach_scale(grp_, "x", "neuron", "neuron", 1);
+    schema::Writer w(out.h5(), "trajectory", true);
+    w.created("t", {0}, schema::Type::f64);
+    w.created("x", {0, cols}, rec.float32 ? schema::Type::real : schema::Type::f64,
+              net.form == Form::rate ? "rate (model units)" : "current (model units)",
+              net.form == Form::rate ? "rate x" : "current h");
+    w.write("neuron", idx);
+    w.finish();
     // Attributes are written at the start so a killed run's file still says what it holds.
-    grp_.attr("method", std::string(to_string(opt.method)));
-    grp_.attr("t_start", opt.t_start);
-    grp_.attr("t_end", opt.t_end);
-    grp_.attr("dt", opt.dt);
-    grp_.attr("dt_out", opt.dt_out);
-    grp_.attr("atol", opt.atol);
-    grp_.attr("rtol", opt.rtol);
-    grp_.attr("steady_tol", opt.steady_tol);
-    grp_.attr("bound", opt.bound);
-    grp_.attr("variable", net.form == Form::rate ? "x (rate)" : "h (current)");
-    grp_.attr("status", "running");
+    w.attr("method", std::string(to_string(opt.method)));
+    w.attr("t_start", opt.t_start);
+    w.attr("t_end", opt.t_end);
+    w.attr("dt", opt.dt);
+    w.attr("dt_out", opt.dt_out);
+    w.attr("atol", opt.atol);
+    w.attr("rtol", opt.rtol);
+    w.attr("steady_tol", opt.steady_tol);
+    w.attr("bound", opt.bound);
+    w.attr("variable", net.form == Form::rate ? "x (rate)" : "h (current)");
+    w.attr("status", "running");
     write_samples_attr();
-    {
-        auto tg = grp_.dataset("t");
-        tg.attr("units", "time (units of tau)");
-        tg.attr("long_name", "time");
-        auto xg = grp_.dataset("x");
-        xg.attr("units", net.form == Form::rate ? "rate (model units)" : "current (model units)");
-        xg.attr("long_name", net.form == Form::rate ? "rate x" : "current h");
-        auto ng = grp_.dataset("neuron");
-        ng.attr("units", "index");
-        ng.attr("long_name", "neuron index (0-based)");
-    }
     tbuf_.reserve(chunk_rows_);
     xbuf_.reserve(chunk_rows_ * neurons_.size());
     out_.flush();
@@ -292,14 +292,15 @@ void TrajectoryWriter::write_samples_attr() { grp_.attr("samples", written_); }
 
 void TrajectoryWriter::finish(const RunResult& r) {
     flush_buffer();
-    grp_.attr("status", std::string(to_string(r.status)));
-    grp_.attr("message", r.message);
-    grp_.attr("t_final", r.t_final);
-    grp_.attr("steady_state", r.steady_state);
-    grp_.attr("samples", written_);
-    grp_.attr("steps", r.steps);
-    grp_.attr("bad_neuron", r.bad_neuron);
-    grp_.attr("t_bad", r.t_bad);
+    schema::Writer w(out_.h5(), "trajectory", true);
+    w.attr("status", std::string(to_string(r.status)));
+    w.attr("message", r.message);
+    w.attr("t_final", r.t_final);
+    w.attr("steady_state", r.steady_state);
+    w.attr("samples", written_);
+    w.attr("steps", r.steps);
+    w.attr("bad_neuron", r.bad_neuron);
+    w.attr("t_bad", r.t_bad);
     out_.set_status(std::string(to_string(r.status)), r.message);
     out_.flush();
 }

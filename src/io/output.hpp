@@ -21,7 +21,8 @@
 
 namespace ratenet::io {
 
-inline constexpr std::int64_t format_version = 1;
+// 2: every dataset has named dimensions, units and long_name (docs/file-format.md).
+inline constexpr std::int64_t format_version = 2;
 
 struct RunInfo {
     std::string kind;          // "simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos"

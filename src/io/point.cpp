@@ -125,7 +125,7 @@ PointResult lyapunov_point(const Config& cfg, const std::atomic<bool>* stop) {
                   {"kaplan_yorke", {ok ? r.kaplan_yorke : nan}},
                   {"entropy_rate", {ok ? r.entropy_rate : nan}},
                   {"sum", {ok ? r.sum_exponents : nan}},
-                  {"mean_trace", {ok ? r.trace_mean : nan}}};
+                  {"mean_trace", {ok ? r.mean_trace : nan}}};
     return res;
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 
+#include "io/schema.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::io {
@@ -210,7 +211,7 @@ void Journal::remove_all() const { fs::remove_all(dir_); }
 void write_sweep_group(OutputFile& out, const SweepPlan& plan, const std::vector<std::optional<PointResult>>& rows,
                        const std::string& shard) {
     auto& f = out.h5();
-    auto g = f.create_group("sweep");
+    schema::Writer g(f, "sweep");
     const auto P = static_cast<hsize_t>(plan.n_points());
     const auto cols = plan.columns();
     const auto K = static_cast<hsize_t>(cols.size());
@@ -263,6 +264,7 @@ void write_sweep_group(OutputFile& out, const SweepPlan& plan, const std::vector
     g.attr("points_done", done);
     g.attr("points_failed", failed);
     g.attr("points_diverged", diverged);
+    g.finish();
 }
 
 SweepFileContents read_sweep_file(const std::string& path) {

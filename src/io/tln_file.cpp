@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "io/job.hpp"
+#include "io/schema.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::io {
@@ -91,7 +92,7 @@ FixedPointOptions read_fixed_points(const Config& cfg, const Network& net) {
 
 namespace {
 
-void write_sets(const h5::Location& g, const std::string& name, const std::vector<SetMask>& sets, Eigen::Index n) {
+void write_sets(schema::Writer& g, const std::string& name, const std::vector<SetMask>& sets, Eigen::Index n) {
     std::vector<std::uint8_t> m(sets.size() * static_cast<std::size_t>(n), 0);
     for (std::size_t r = 0; r < sets.size(); ++r)
         for (Eigen::Index i = 0; i < n; ++i)
@@ -116,7 +117,7 @@ std::vector<SetMask> by_size(std::vector<SetMask> v) {
 
 void write_permitted_group(const h5::File& f, const PermittedResult& r, const CopositivityResult& c,
                            const SimulationCheckResult* verify) {
-    auto g = f.create_group("permitted");
+    schema::Writer g(f, "permitted");
     write_sets(g, "sets", by_size(r.permitted), r.n);
     write_sets(g, "maximal", by_size(r.maximal), r.n);
     write_sets(g, "minimal_forbidden", by_size(r.minimal_forbidden), r.n);
@@ -138,7 +139,7 @@ void write_permitted_group(const h5::File& f, const PermittedResult& r, const Co
     g.attr("min_eigenvalue", c.min_eigenvalue);
     if (c.witness.size() > 0) g.write("copositivity_witness", c.witness.data(), {static_cast<hsize_t>(c.witness.size())});
     if (verify) {
-        auto v = f.create_group("permitted/verification");
+        schema::Writer v(f, "permitted/verification");
         std::vector<SetMask> sets;
         std::vector<std::uint8_t> predicted, agrees, inconclusive;
         std::vector<double> err, growth;
@@ -159,11 +160,13 @@ void write_permitted_group(const h5::File& f, const PermittedResult& r, const Co
         v.attr("n_agree", static_cast<std::int64_t>(verify->n_agree));
         v.attr("n_disagree", static_cast<std::int64_t>(verify->n_disagree));
         v.attr("n_inconclusive", static_cast<std::int64_t>(verify->n_inconclusive));
+        v.finish();
     }
+    g.finish();
 }
 
 void write_fixed_points_group(const h5::File& f, const FixedPointResult& r, const FixedPointOptions& opt) {
-    auto g = f.create_group("fixed_points");
+    schema::Writer g(f, "fixed_points");
     const auto F = r.fixed_points.size();
     const auto n = static_cast<std::size_t>(r.n);
     std::vector<SetMask> supports;
@@ -202,9 +205,9 @@ void write_fixed_points_group(const h5::File& f, const FixedPointResult& r, cons
     g.attr("count", static_cast<std::int64_t>(F));
     g.attr("status", std::string(to_string(r.status)));
     g.attr("message", r.message);
-    g.attr("parity", static_cast<std::int64_t>(r.index_sum));
+    g.attr("index_sum", static_cast<std::int64_t>(r.index_sum));
     g.attr("n_stable", static_cast<std::int64_t>(r.n_stable));
-    g.attr("n_unstable_points", static_cast<std::int64_t>(r.n_unstable));
+    g.attr("n_unstable", static_cast<std::int64_t>(r.n_unstable));
     g.attr("n_marginal", static_cast<std::int64_t>(r.n_marginal));
     g.attr("supports_tested", static_cast<std::int64_t>(r.n_supports));
     g.attr("supports_solved", static_cast<std::int64_t>(r.n_solved));
@@ -214,6 +217,7 @@ void write_fixed_points_group(const h5::File& f, const FixedPointResult& r, cons
     g.attr("tolerance_x", opt.tol_x);
     g.attr("tolerance_off", opt.tol_off);
     g.attr("seconds", r.seconds);
+    g.finish();
 }
 
 }  // namespace ratenet::io
