@@ -13,10 +13,21 @@ quick=0
 jobs=$(nproc)
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$jobs}
 
+# HDF5 prints its error stack only when a caller forgot to silence it: any such
+# text in the tests' output (CTest keeps all of it) fails the run.
+no_hdf5_diag() {
+  if grep -q "HDF5-DIAG" "$1/Testing/Temporary/LastTest.log"; then
+    grep -n -B2 -A8 "HDF5-DIAG" "$1/Testing/Temporary/LastTest.log" | head -40 >&2
+    echo "test: HDF5 printed diagnostics (see $1/Testing/Temporary/LastTest.log)" >&2
+    exit 1
+  fi
+}
+
 echo "== build (Release; warnings are errors when CI is set)"
 bash scripts/setup.sh
 echo "== C++ tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
+no_hdf5_diag build
 
 echo "== Python analysis tests"
 RATENET="$(pwd)/build/ratenet" PYTHONPATH="$(pwd)/analysis" /usr/bin/python3 -m pytest analysis/tests -q -p no:cacheprovider
@@ -34,5 +45,6 @@ if [ $quick -eq 0 ]; then
   fi
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
      ctest --output-on-failure -j"$jobs" --timeout 1200 -LE slow)
+  no_hdf5_diag build-asan
 fi
 echo "== all tests passed"

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +94,8 @@ inline RunResult run_ratenet(const std::string& args, const std::string& cwd) {
         r.code = 128 + WTERMSIG(status);
     r.out = read_text(out);
     r.err = read_text(err);
+    // ratenet reports HDF5's errors itself; the library's own printing stays off.
+    EXPECT_EQ(r.err.find("HDF5-DIAG"), std::string::npos) << "ratenet " << args << " printed HDF5 diagnostics:\n" << r.err;
     return r;
 }
 

@@ -132,12 +132,26 @@ TEST(Cli, ModelsListsEveryModelAndTransfer) {
     TempDir dir;
     const RunResult r = run_ratenet("models", dir.path().string());
     ASSERT_EQ(r.code, 0) << trace(r);
-    ASSERT_FALSE(ratenet::model_docs().empty());
-    for (const auto& m : ratenet::model_docs()) {
+    ASSERT_FALSE(ratenet::model_specs().empty());
+    for (const auto& m : ratenet::model_specs()) {
         EXPECT_TRUE(contains(r.out, "\n" + m.name + "\n") || r.out.rfind(m.name + "\n", 0) == 0) << m.name;
         for (const auto& p : m.params) EXPECT_TRUE(contains(r.out, "model." + p.name)) << m.name << "." << p.name;
     }
     for (const auto& t : ratenet::transfer_names()) EXPECT_TRUE(contains(r.out, " " + t)) << t;
+}
+
+// docs/models/NAME.md shows the config keys as the model declares them.
+TEST(Cli, ModelPagesShowTheDeclaration) {
+    TempDir dir;
+    for (const auto& m : ratenet::model_specs()) {
+        const RunResult r = run_ratenet("models --markdown " + m.name, dir.path().string());
+        ASSERT_EQ(r.code, 0) << trace(r);
+        EXPECT_EQ(count_lines(r.out), m.params.size() + 2) << r.out;
+        const std::string page = read_text(std::string(RATENET_SOURCE_DIR) + "/docs/models/" + m.name + ".md");
+        EXPECT_TRUE(contains(page, r.out)) << "docs/models/" << m.name << ".md does not hold the table\n" << r.out
+                                           << "regenerate it with ./build/ratenet models --markdown " << m.name;
+    }
+    EXPECT_EQ(run_ratenet("models --markdown no_such_model", dir.path().string()).code, 2);
 }
 
 TEST(Cli, SimulateWritesFileAndInfoReadsIt) {

@@ -68,18 +68,6 @@ void write_npy_raw(const std::string& path, const std::string& descr, bool fortr
     out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
 }
 
-std::vector<double> attr_doubles(const h5::Location& loc, const std::string& name) {
-    hid_t a = H5Aopen(loc.id(), name.c_str(), H5P_DEFAULT);
-    EXPECT_GE(a, 0);
-    hid_t sp = H5Aget_space(a);
-    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp));
-    std::vector<double> v(n);
-    EXPECT_GE(H5Aread(a, H5T_NATIVE_DOUBLE, v.data()), 0);
-    H5Sclose(sp);
-    H5Aclose(a);
-    return v;
-}
-
 Network test_network(bool sparse) {
     Network net;
     const Eigen::Index n = 5;
@@ -283,7 +271,7 @@ TEST(Output, RoundTripSparseNetworkAsCsr) {
     auto g = f.group("network");
     EXPECT_EQ(g.attr_string("W_format"), "csr");
     EXPECT_FALSE(g.exists("W"));
-    EXPECT_EQ(attr_doubles(g, "W_shape"), (std::vector<double>{5, 5}));
+    EXPECT_EQ(g.attr_doubles("W_shape"), (std::vector<double>{5, 5}));
     const auto data = g.read_doubles("W_data");
     const auto indices = g.read_ints("W_indices");
     const auto indptr = g.read_ints("W_indptr");

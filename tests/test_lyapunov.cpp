@@ -14,9 +14,13 @@
 #include "ratenet/errors.hpp"
 #include "ratenet/lyapunov.hpp"
 #include "ratenet/models.hpp"
+#include "support/tangent_systems.hpp"
 
 namespace ratenet {
 namespace {
+
+using ratenet_test::LinearTangentSystem;
+using ratenet_test::Lorenz63System;
 
 Network make_net(const Connectivity& c, Form form, TransferKind phi, double b = 0.0) {
     Network net;

@@ -441,15 +441,15 @@ TEST(Ring, EntriesAndSpectrum) {
 
 TEST(Models, DocsListEveryGenerator) {
     std::set<std::string> names;
-    for (const auto& d : model_docs()) {
+    for (const auto& d : model_specs()) {
         names.insert(d.name);
         EXPECT_FALSE(d.equation.empty()) << d.name;
         EXPECT_FALSE(d.source.empty()) << d.name;
-        EXPECT_EQ(find_model_doc(d.name), &d);
+        EXPECT_EQ(find_model(d.name), &d);
     }
     for (const char* n : {"hahnloser_wta", "random_gaussian", "excitatory_inhibitory", "ctln", "ring", "matrix"})
         EXPECT_TRUE(names.count(n)) << n;
-    EXPECT_EQ(find_model_doc("no_such_model"), nullptr);
+    EXPECT_EQ(find_model("no_such_model"), nullptr);
     // make_matrix keeps W as given.
     const Eigen::MatrixXd W = Eigen::MatrixXd::Random(3, 3);
     const Connectivity c = make_matrix(W, "x.npy");

@@ -17,6 +17,7 @@
 #include "io/claim.hpp"
 #include "io/config.hpp"
 #include "io/h5.hpp"
+#include "io/job.hpp"
 #include "io/matrix_file.hpp"
 #include "io/output.hpp"
 #include "io/sweep_file.hpp"
@@ -24,6 +25,7 @@
 #include "ratenet/chaos.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/integrate.hpp"
+#include "ratenet/rng.hpp"
 #include "ratenet/tln.hpp"
 
 using namespace ratenet;
@@ -441,5 +443,54 @@ TEST(Docs, CommandFlagsMatchHelp) {
         shown.erase("-h");
         shown.erase("--help");
         EXPECT_EQ(documented, shown) << "docs/commands.md, section ratenet " << cmd;
+    }
+}
+
+// docs/config.md and docs/reproducibility.md: a sweep point's seeds are
+// derive_seed(base, seed_index) >> 1, for every stream, whatever the point's values.
+TEST(Docs, SweepPointSeedsAreShiftedDerivedSeeds) {
+    const auto cfg = ratenet::io::Config::parse(R"([model]
+name = "random_gaussian"
+n = 4
+[seeds]
+network = 11
+initial = 22
+noise = 33
+tangent = 44
+[sweep]
+seeds = 3
+[sweep.params]
+"model.g" = [0.5, 1.5]
+)",
+                                                "s.toml");
+    const auto plan = ratenet::io::read_sweep_plan(cfg);
+    ASSERT_EQ(plan.n_points(), 6);
+    for (std::int64_t p = 0; p < plan.n_points(); ++p) {
+        const auto s = ratenet::io::read_seeds(ratenet::io::point_config(cfg, plan, p));
+        const auto si = static_cast<std::uint64_t>(plan.seed_index(p));
+        EXPECT_EQ(s.network, ratenet::derive_seed(11, si) >> 1) << p;
+        EXPECT_EQ(s.initial, ratenet::derive_seed(22, si) >> 1) << p;
+        EXPECT_EQ(s.noise, ratenet::derive_seed(33, si) >> 1) << p;
+        EXPECT_EQ(s.tangent, ratenet::derive_seed(44, si) >> 1) << p;
+    }
+}
+
+// README: the commands that read a config all take -o, --set, --force and -q.
+TEST(Docs, ReadmeCommonFlags) {
+    const std::string readme = ratenet_test::read_text(std::string(RATENET_SOURCE_DIR) + "/README.md");
+    std::smatch m;
+    const std::string flat = std::regex_replace(readme, std::regex("\\s+"), " ");
+    ASSERT_TRUE(std::regex_search(flat, m, std::regex("The commands that read a config \\(([^)]*)\\) take ([^;]*);")));
+    const auto commands = flags_in(m[1].str(), std::regex("`([a-z-]+)`"));
+    ASSERT_GE(commands.size(), 6u);
+    const auto claimed = flags_in(m[2].str(), std::regex("`(-{1,2}[a-z]+)"));
+    EXPECT_EQ(claimed, (std::set<std::string>{"-o", "--set", "--force", "-q"}));
+    TempDir dir;
+    for (const auto& c : commands) {
+        const auto r = ratenet_test::run_ratenet(c + " --help", dir.path().string());
+        ASSERT_EQ(r.code, 0) << c;
+        for (const auto& f : claimed)
+            EXPECT_TRUE(std::regex_search(r.out, std::regex("(^|[ ,])" + f + "([ ,=]|$)", std::regex::multiline)))
+                << c << " --help does not show " << f;
     }
 }

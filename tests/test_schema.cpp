@@ -10,6 +10,7 @@
 #include "io/h5.hpp"
 #include "io/lyapunov_file.hpp"
 #include "io/schema.hpp"
+#include "ratenet/errors.hpp"
 
 using namespace ratenet_test;
 namespace h5 = ratenet::h5;
@@ -204,17 +205,17 @@ TEST(Schema, WriterRefusesWhatIsNotDescribed) {
     TempDir d;
     h5::File f(d / "w.h5", h5::File::Mode::create_truncate);
     schema::Writer w(f, "fixed_points");
-    EXPECT_THROW(w.attr("bogus", 1.0), std::logic_error);
-    EXPECT_THROW(w.attr("count", 1.0), std::logic_error);  // described as int64
-    EXPECT_THROW(w.write("bogus", std::vector<double>{1.0}), std::logic_error);
+    EXPECT_THROW(w.attr("bogus", 1.0), ratenet::internal_error);
+    EXPECT_THROW(w.attr("count", 1.0), ratenet::internal_error);  // described as int64
+    EXPECT_THROW(w.write("bogus", std::vector<double>{1.0}), ratenet::internal_error);
     const std::vector<double> x(6, 0.0);
-    EXPECT_THROW(w.write("x", x.data(), {6}), std::logic_error);  // (fixed_point, neuron): two axes
+    EXPECT_THROW(w.write("x", x.data(), {6}), ratenet::internal_error);  // (fixed_point, neuron): two axes
     EXPECT_NO_THROW(w.write("x", x.data(), {2, 3}));
     // Sizes along one dimension must agree.
-    EXPECT_THROW(w.write("support", std::vector<std::uint8_t>(8, 0).data(), {2, 4}), std::logic_error);
-    EXPECT_THROW(schema::Writer(f, "no_such_group"), std::logic_error);
+    EXPECT_THROW(w.write("support", std::vector<std::uint8_t>(8, 0).data(), {2, 4}), ratenet::internal_error);
+    EXPECT_THROW(schema::Writer(f, "no_such_group"), ratenet::internal_error);
     w.finish();
-    EXPECT_THROW(w.finish(), std::logic_error);
+    EXPECT_THROW(w.finish(), ratenet::internal_error);
 }
 
 TEST(Schema, DocsAreTheDescription) {
@@ -252,4 +253,17 @@ TEST(Schema, DescriptionIsComplete) {
             }
         }
     }
+}
+
+TEST(Errors, AssertNamesTheConditionAndThePlace) {
+    const int two = 2;
+    try {
+        RATENET_ASSERT(two + two == 5);
+        FAIL() << "no throw";
+    } catch (const ratenet::internal_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("two + two == 5"), std::string::npos) << what;
+        EXPECT_NE(what.find("test_schema.cpp:"), std::string::npos) << what;
+    }
+    EXPECT_NO_THROW(RATENET_ASSERT(two + two == 4));
 }

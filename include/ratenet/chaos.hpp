@@ -63,6 +63,18 @@ struct StableBranchOptions {
     void validate() const;
 };
 
+// What `ratenet chaos` ([chaos] in a config) sweeps and how it reads the curve.
+// The defaults live here only: the config reader starts from them.
+struct ChaosStudyOptions {
+    std::string key = "model.g";         // the swept config key
+    std::int64_t seeds = 4;              // networks per coupling
+    std::int64_t meanfield_points = 41;  // points of the mean-field curve (0 = none)
+    CrossingOptions crossing;            // crossing.bootstrap is also the stable branch's
+    StableBranchOptions stable_branch;
+    // Names the key at fault ("seeds", "meanfield_points", "bootstrap", "stable_margin").
+    void validate() const;
+};
+
 struct StableBranch {
     bool found = false;
     std::string message;

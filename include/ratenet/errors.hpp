@@ -50,6 +50,21 @@ public:
     explicit numerical_error(const std::string& detail) : ratenet_error(detail) {}
 };
 
+// A broken internal invariant: a bug in ratenet, never the user's input (a
+// writer asked for a field the file format does not describe, an assertion).
+// Exit code 1.
+class internal_error : public ratenet_error {
+public:
+    explicit internal_error(const std::string& detail) : ratenet_error("internal error: " + detail) {}
+};
+
+// Throws internal_error naming the condition and where it was checked.
+[[noreturn]] void assertion_failed(const char* condition, const char* file, int line);
+
+// Checks an internal invariant in every build (unlike assert, not compiled out).
+#define RATENET_ASSERT(condition) \
+    ((condition) ? static_cast<void>(0) : ::ratenet::assertion_failed(#condition, __FILE__, __LINE__))
+
 // Formats a double the way ratenet prints values in messages (shortest round trip).
 std::string format_value(double v);
 

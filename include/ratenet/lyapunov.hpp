@@ -79,34 +79,6 @@ private:
     std::int64_t products_ = 0;
 };
 
-// dx/dt = A x: exponents are the real parts of eig(A). For tests.
-class LinearTangentSystem final : public TangentSystem {
-public:
-    explicit LinearTangentSystem(Eigen::MatrixXd A);
-    Eigen::Index dimension() const override { return A_.rows(); }
-    void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override;
-    void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override;
-    double jacobian_trace(double t, const Eigen::VectorXd& x) override;
-
-private:
-    Eigen::MatrixXd A_;
-};
-
-// Lorenz-63: x' = s (y - x), y' = x (r - z) - y, z' = x y - b z. Trace -(s + 1 + b).
-// Reference spectrum for (10, 28, 8/3): (0.906, 0, -14.572), D_KY 2.062.
-class Lorenz63System final : public TangentSystem {
-public:
-    explicit Lorenz63System(double sigma = 10.0, double rho = 28.0, double beta = 8.0 / 3.0)
-        : sigma_(sigma), rho_(rho), beta_(beta) {}
-    Eigen::Index dimension() const override { return 3; }
-    void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override;
-    void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override;
-    double jacobian_trace(double t, const Eigen::VectorXd& x) override;
-
-private:
-    double sigma_, rho_, beta_;
-};
-
 enum class LyapunovDynamics { flow_rk4, euler_map };
 std::string_view to_string(LyapunovDynamics d) noexcept;
 bool parse_lyapunov_dynamics(std::string_view name, LyapunovDynamics& out) noexcept;

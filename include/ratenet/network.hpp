@@ -10,7 +10,6 @@
 // in the model's time unit (all times in ratenet share that unit).
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,8 +66,6 @@ struct Network {
     // W as a dense matrix (a copy when sparse).
     Eigen::MatrixXd dense_W() const;
 };
-
-using NetworkPtr = std::shared_ptr<const Network>;
 
 // An uninitialised rows x cols matrix for a coupling matrix W. Large ones (>= 16 MiB)
 // ask the kernel for transparent huge pages before the first write (Linux, where

@@ -123,6 +123,14 @@ Crossing find_crossing(const ChaosCurve& c, const CrossingOptions& opt) {
     return out;
 }
 
+void ChaosStudyOptions::validate() const {
+    if (seeds < 1) throw invalid_parameter("seeds", std::to_string(seeds), "must be >= 1");
+    if (meanfield_points < 0 || meanfield_points > 10000)
+        throw invalid_parameter("meanfield_points", std::to_string(meanfield_points), "must be in 0 .. 10000");
+    crossing.validate();
+    stable_branch.validate();
+}
+
 void StableBranchOptions::validate() const {
     if (!(std::isfinite(margin) && margin >= 0.0)) throw invalid_parameter("stable_margin", format_value(margin), "must be >= 0");
     if (bootstrap < 0) throw invalid_parameter("bootstrap", std::to_string(bootstrap), "must be >= 0");

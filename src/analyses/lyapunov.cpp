@@ -526,12 +526,10 @@ class NullObserver final : public LyapunovObserver {};
 // so setting it here affects neither other threads nor the caller after return.
 class ThreadLimit {
 public:
-    explicit ThreadLimit(int threads) {
+    explicit ThreadLimit([[maybe_unused]] int threads) {
 #ifdef _OPENMP
         saved_ = omp_get_max_threads();
         if (threads > 0) omp_set_num_threads(threads);
-#else
-        (void)threads;
 #endif
     }
     ~ThreadLimit() {

@@ -1,4 +1,5 @@
-// ratenet: the command line. One file per subcommand (setup_* functions).
+// ratenet: the command line. Each subcommand has a setup_* function, in a file of its own or shared
+// with a related command (permitted and fixed-points, simulate and demo, sweep and merge).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>

@@ -40,7 +40,7 @@ Parallel& Parallel::instance() {
     return p;
 }
 
-Parallel& Parallel::instance(int* argc, char*** argv) {
+Parallel& Parallel::instance([[maybe_unused]] int* argc, [[maybe_unused]] char*** argv) {
     Parallel& p = instance();
 #ifdef RATENET_HAVE_MPI
     if (!p.mpi_ && under_mpi_launcher()) {
@@ -65,9 +65,6 @@ Parallel& Parallel::instance(int* argc, char*** argv) {
             omp_set_num_threads(std::max(1, procs / local));
 #endif
     }
-#else
-    (void)argc;
-    (void)argv;
 #endif
     return p;
 }

@@ -50,7 +50,7 @@ int run_permitted(const TlnCliOptions& o) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
     const io::TlnProblem p = io::tln_problem(cfg, net, "permitted");
-    io::PermittedJob job = io::read_permitted(cfg, net);
+    io::PermittedJob job = io::read_permitted(cfg);
     job.verify = job.verify || o.verify;
     job.options.stop = &stop_flag();
     job.copositivity.stop = &stop_flag();

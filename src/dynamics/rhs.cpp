@@ -154,7 +154,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         // Sparse W (CSR): rate form, only the active rows; current form, only the
         // nonzeros in active columns. One row of the result per task: the same
         // arithmetic whatever thread runs it.
-        const bool threaded = static_cast<double>(net.W_sparse.nonZeros()) * static_cast<double>(k) >= 1e6;
+        const bool threaded = static_cast<double>(net.W_sparse.nonZeros()) * static_cast<double>(k) >= linalg::sparse_parallel_work;
         const bool rate = net.form == Form::rate;
         const Eigen::Index rows = rate ? n_active : n;
 #pragma omp parallel for schedule(dynamic, 16) if (threaded)
@@ -172,7 +172,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         constexpr Eigen::Index panel = 512;
         const Eigen::Index p = std::min(panel, n);
         const auto* act = ws.active.data();
-        const bool threaded = static_cast<double>(n) * static_cast<double>(p) >= 1e5;
+        const bool threaded = static_cast<double>(n) * static_cast<double>(p) >= linalg::gather_parallel_work;
         if (net.form == Form::rate) {
             // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
             if (ws.packed.rows() != p || ws.packed.cols() != n) ws.packed.resize(p, n);

@@ -15,28 +15,39 @@ namespace {
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 }
 
-Config chaos_sweep_config(const Config& cfg) {
-    if (cfg.has("sweep")) cfg.fail("sweep", "", "`ratenet chaos` builds its own sweep from [chaos]; remove [sweep]");
+ChaosStudyOptions read_chaos_options(const Config& cfg) {
     Section s = cfg.section("chaos");
     if (!s.present()) cfg.fail("chaos", "", "missing section [chaos] (g = list or { linspace = [a, b, n] }, seeds = S)");
-    const std::string key = s.string("key", "model.g");
-    const toml::node* g = s.raw("g");
-    if (!g) s.fail("g", "", "missing: the couplings, a list or { linspace = [start, stop, num] }");
-    const std::int64_t seeds = s.integer("seeds", 4);
-    if (seeds < 1) s.fail("seeds", std::to_string(seeds), "must be >= 1");
-    const auto mf_points = s.integer("meanfield_points", 41);
-    if (mf_points < 0 || mf_points > 10000) s.fail("meanfield_points", std::to_string(mf_points), "must be in 0 .. 10000");
-    const auto boot = s.integer("bootstrap", 2000);
+    ChaosStudyOptions o;
+    o.key = s.string("key", o.key);
+    if (!s.raw("g")) s.fail("g", "", "missing: the couplings, a list or { linspace = [start, stop, num] }");
+    o.seeds = s.integer("seeds", o.seeds);
+    o.meanfield_points = s.integer("meanfield_points", o.meanfield_points);
+    const auto boot = s.integer("bootstrap", o.crossing.bootstrap);
     if (boot < 0) s.fail("bootstrap", std::to_string(boot), "must be >= 0");
-    const double margin = s.number("stable_margin", 0.05);
-    if (!(std::isfinite(margin) && margin >= 0.0)) s.fail("stable_margin", format_value(margin), "must be >= 0");
+    if (boot > 100000000) s.fail("bootstrap", std::to_string(boot), "must be <= 100000000 (resamples)");
+    o.crossing.bootstrap = o.stable_branch.bootstrap = static_cast<int>(boot);
+    o.stable_branch.margin = s.number("stable_margin", o.stable_branch.margin);
+    o.crossing.seed = o.stable_branch.seed = read_seeds(cfg).network;
+    try {
+        o.validate();
+    } catch (const invalid_parameter&) {
+        rethrow_in(cfg, "chaos");
+    }
     s.finish();
+    return o;
+}
+
+Config chaos_sweep_config(const Config& cfg) {
+    if (cfg.has("sweep")) cfg.fail("sweep", "", "`ratenet chaos` builds its own sweep from [chaos]; remove [sweep]");
+    const ChaosStudyOptions o = read_chaos_options(cfg);
+    const toml::node* g = cfg.section("chaos").raw("g");
     Config out = cfg;
     toml::table params;
-    g->visit([&](auto&& v) { params.insert(key, v); });
+    g->visit([&](auto&& v) { params.insert(o.key, v); });
     toml::table sweep;
     sweep.insert("analysis", "lyapunov");
-    sweep.insert("seeds", seeds);
+    sweep.insert("seeds", o.seeds);
     sweep.insert("params", std::move(params));
     out.set("sweep", std::move(sweep));
     if (!cfg.find("lyapunov.k")) out.set("lyapunov.k", toml::value<std::int64_t>(1));
@@ -45,18 +56,11 @@ Config chaos_sweep_config(const Config& cfg) {
 
 void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan,
                        const std::vector<std::optional<PointResult>>& rows) {
-    Section s = cfg.section("chaos");
-    const std::string key = s.string("key", "model.g");
-    const auto mf_points = s.integer("meanfield_points", 41);
-    CrossingOptions copt;
-    copt.bootstrap = static_cast<int>(s.integer("bootstrap", 2000));
-    copt.seed = read_seeds(cfg).network;
-    StableBranchOptions bopt;
-    bopt.margin = s.number("stable_margin", 0.05);
-    bopt.bootstrap = copt.bootstrap;
-    bopt.seed = copt.seed;
-    s.accept("g");
-    s.accept("seeds");
+    const ChaosStudyOptions study = read_chaos_options(cfg);
+    const std::string& key = study.key;
+    const auto mf_points = study.meanfield_points;
+    const CrossingOptions& copt = study.crossing;
+    const StableBranchOptions& bopt = study.stable_branch;
     const std::vector<double>& g = plan.values.at(0);
     const auto G = static_cast<Eigen::Index>(g.size()), S = static_cast<Eigen::Index>(plan.seeds);
     Eigen::MatrixXd lambda = Eigen::MatrixXd::Constant(G, S, nan);
@@ -138,7 +142,8 @@ void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan
             if ((net.input.b.array() != b).any()) mf_message = "non-uniform input replaced by its mean; ";
             MeanFieldOptions mo;
             if (ei) {
-                const ExcitatoryInhibitoryParams ep = read_excitatory_inhibitory(m);
+                const ExcitatoryInhibitoryParams ep =
+                    excitatory_inhibitory_params(read_model_params(m, *find_model("excitatory_inhibitory")));
                 const EffectiveCoupling ec = excitatory_inhibitory_coupling(ep);
                 mo = excitatory_inhibitory_meanfield(ep, net.phi, b);
                 g_scale = ec.g;

@@ -9,8 +9,13 @@
 #include "io/output.hpp"
 #include "io/point.hpp"
 #include "io/sweep_plan.hpp"
+#include "ratenet/chaos.hpp"
 
 namespace ratenet::io {
+
+// [chaos] as options, read once (the defaults are ChaosStudyOptions'); the
+// bootstrap draws from seeds.network. Refuses bad values naming the key.
+ChaosStudyOptions read_chaos_options(const Config& cfg);
 
 // The config with a [sweep] section that runs the largest Lyapunov exponent
 // (lyapunov.k = 1 unless set) over chaos.g (key chaos.key, default "model.g")

@@ -77,6 +77,8 @@ public:
     std::string attr_string(const std::string& name) const;
     double attr_double(const std::string& name) const;
     std::int64_t attr_int(const std::string& name) const;
+    // Every element of a numeric attribute (a scalar gives one).
+    std::vector<double> attr_doubles(const std::string& name) const;
 
     // Datasets of doubles / int64 / uint8 with the given shape (row-major).
     void write(const std::string& name, const double* data, const std::vector<hsize_t>& dims, int gzip = 0) const;

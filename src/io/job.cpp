@@ -56,9 +56,9 @@ std::string model_name(const Config& cfg) {
                                             "excitatory_inhibitory, ctln, ring, matrix)");
     const std::string name = m.string("name", "");
     if (name.empty()) m.fail("name", "", "missing: the model to build");
-    if (!find_model_doc(name)) {
+    if (!find_model(name)) {
         std::vector<std::string> names;
-        for (const auto& d : model_docs()) names.push_back(d.name);
+        for (const auto& d : model_specs()) names.push_back(d.name);
         const std::string c = closest(name, names);
         m.fail("name", "\"" + name + "\"", "unknown model" + (c.empty() ? "" : " (did you mean \"" + c + "\"?)") +
                                                "; `ratenet models` lists them");
@@ -66,24 +66,22 @@ std::string model_name(const Config& cfg) {
     return name;
 }
 
-std::int64_t positive_int(Section& s, const std::string& key, std::int64_t def, std::int64_t min = 1) {
-    const std::int64_t v = s.integer(key, def);
-    if (v < min) s.fail(key, std::to_string(v), "must be >= " + std::to_string(min));
-    return v;
-}
-
 }  // namespace
 
-ExcitatoryInhibitoryParams read_excitatory_inhibitory(Section& m) {
-    ExcitatoryInhibitoryParams p;
-    p.n_e = positive_int(m, "n_e", p.n_e);
-    p.n_i = positive_int(m, "n_i", p.n_i);
-    p.p = m.number("p", p.p);
-    p.g = m.number("g", p.g);
-    p.w_e = m.number("w_e", p.w_e);
-    p.w_i = m.number("w_i", p.w_i);
-    p.zero_diagonal = m.boolean("zero_diagonal", p.zero_diagonal);
-    return p;
+ParamSet read_model_params(Section& m, const ModelSpec& spec) {
+    ParamSet v = spec.defaults();
+    for (const auto& p : spec.params) {
+        if (p.required && !m.has(p.name))
+            m.fail(p.name, "", "missing: " + p.doc + (p.rule.empty() ? "" : " (" + p.rule + ")"));
+        switch (p.type) {
+            case ParamType::integer: v.set(p.name, m.integer(p.name, std::get<std::int64_t>(p.default_value))); break;
+            case ParamType::real: v.set(p.name, m.number(p.name, std::get<double>(p.default_value))); break;
+            case ParamType::boolean: v.set(p.name, m.boolean(p.name, std::get<bool>(p.default_value))); break;
+            case ParamType::text: v.set(p.name, m.string(p.name, std::get<std::string>(p.default_value))); break;
+            case ParamType::edges: v.set(p.name, m.pairs(p.name)); break;
+        }
+    }
+    return v;
 }
 
 void check_memory(const Config& cfg, const std::string& key, double bytes, const std::string& what) {
@@ -96,73 +94,27 @@ void check_memory(const Config& cfg, const std::string& key, double bytes, const
     }
 }
 
-Eigen::Index model_size(const Config& cfg) {
-    const std::string name = model_name(cfg);
-    Section m = cfg.section("model");
-    if (name == "excitatory_inhibitory") return m.integer("n_e", 400) + m.integer("n_i", 100);
-    if (name == "matrix") return -1;
-    std::int64_t def = 10;
-    if (name == "random_gaussian") def = 200;
-    if (name == "ctln") def = 3;
-    if (name == "ring") def = 64;
-    return m.integer("n", def);
-}
-
 Network read_network(const Config& cfg, const Seeds& seeds) {
     const std::string name = model_name(cfg);
     Section m = cfg.section("model");
     m.accept("name");
-    // The size first, so that an impossible network is refused before allocation.
-    const Eigen::Index n_req = model_size(cfg);
-    if (n_req != -1) {
-        if (n_req < 1) m.fail(name == "excitatory_inhibitory" ? "n_e" : "n", std::to_string(n_req), "must be >= 1");
-        const bool sparse_k = name == "random_gaussian" && m.integer("k", 0) > 0;
-        const double nn = static_cast<double>(n_req);
-        const double bytes = sparse_k ? nn * static_cast<double>(m.integer("k", 0)) * 24.0 : nn * nn * 8.0;
-        check_memory(cfg, name == "excitatory_inhibitory" ? "model.n_e" : "model.n", bytes, "the coupling matrix W");
-    }
+    const ModelSpec& spec = *find_model(name);
     Connectivity conn;
     Eigen::VectorXd tau_file, b_file;
     try {
-        if (name == "hahnloser_wta") {
-            HahnloserWtaParams p;
-            p.n = positive_int(m, "n", p.n);
-            p.alpha = m.number("alpha", p.alpha);
-            p.beta = m.number("beta", p.beta);
-            p.gamma = m.number("gamma", p.gamma);
-            conn = make_hahnloser_wta(p);
-        } else if (name == "random_gaussian") {
-            RandomGaussianParams p;
-            p.n = positive_int(m, "n", p.n);
-            p.g = m.number("g", p.g);
-            p.mu = m.number("mu", p.mu);
-            p.zero_diagonal = m.boolean("zero_diagonal", p.zero_diagonal);
-            p.symmetric = m.boolean("symmetric", p.symmetric);
-            p.k = m.integer("k", p.k);
-            p.seed = seeds.network;
-            conn = make_random_gaussian(p);
-        } else if (name == "excitatory_inhibitory") {
-            ExcitatoryInhibitoryParams p = read_excitatory_inhibitory(m);
-            p.seed = seeds.network;
-            conn = make_excitatory_inhibitory(p);
-        } else if (name == "ctln") {
-            CtlnParams p;
-            p.n = positive_int(m, "n", p.n);
-            p.edges = m.pairs("edges");
-            p.eps = m.number("eps", p.eps);
-            p.delta = m.number("delta", p.delta);
-            p.theta = m.number("theta", p.theta);
-            conn = make_ctln(p);
-        } else if (name == "ring") {
-            RingParams p;
-            p.n = positive_int(m, "n", p.n);
-            p.j0 = m.number("j0", p.j0);
-            p.j1 = m.number("j1", p.j1);
-            conn = make_ring(p);
-        } else if (name == "matrix") {
-            const std::string path = m.string("path", "");
-            if (path.empty()) m.fail("path", "", "missing: the file holding W (.h5, .npy or .csv)");
-            const std::string dataset = m.string("dataset", "W");
+        const ParamSet values = read_model_params(m, spec);
+        // The size first, so that an impossible network is refused before allocation.
+        const Eigen::Index n_req = spec.size(values);
+        if (n_req != -1) {
+            if (n_req < 1) m.fail(spec.size_key, std::to_string(n_req), "must be >= 1");
+            check_memory(cfg, "model." + spec.size_key, spec.w_bytes(values), "the coupling matrix W");
+        }
+        if (spec.make) {
+            conn = spec.make(values, seeds.network);
+        } else {  // matrix: W from a file
+            const std::string& path = values.text("path");
+            if (path.empty()) m.fail("path", "\"\"", "must name the file holding W (.h5, .npy or .csv)");
+            const std::string& dataset = values.text("dataset");
             Eigen::MatrixXd W;
             try {
                 // The declared shape first: a file may claim far more than the machine holds.
@@ -189,8 +141,7 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
                         m.fail("path", "\"" + path + "\"", "W[" + std::to_string(i) + "][" + std::to_string(j) +
                                                                "] = " + format_value(W(i, j)) + ": entries must be finite");
             conn = make_matrix(std::move(W), path);
-            const bool sparse = m.boolean("sparse", false);
-            if (sparse) {
+            if (values.boolean("sparse")) {
                 conn.W_sparse = conn.W.sparseView();
                 conn.W_sparse.makeCompressed();
                 conn.W.resize(0, 0);
@@ -198,7 +149,7 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
             }
             for (const auto& [key, target] : {std::pair<std::string, Eigen::VectorXd*>{"b_path", &b_file},
                                               std::pair<std::string, Eigen::VectorXd*>{"tau_path", &tau_file}}) {
-                const std::string vp = m.string(key, "");
+                const std::string& vp = values.text(key);
                 if (vp.empty()) continue;
                 try {
                     // The declared shape first: one value per neuron, nothing larger is read.

@@ -9,7 +9,7 @@
 
 #include "io/config.hpp"
 #include "ratenet/integrate.hpp"
-#include "ratenet/models/excitatory_inhibitory.hpp"
+#include "ratenet/models/spec.hpp"
 #include "ratenet/network.hpp"
 
 namespace ratenet::io {
@@ -22,16 +22,13 @@ struct Seeds {
 };
 Seeds read_seeds(const Config& cfg);
 
-// The network size the [model] section asks for, read without building anything.
-Eigen::Index model_size(const Config& cfg);
-
 // Refuses a job that would need more memory than the machine has; `what` names
 // the large object for the message. key is the config key that sets the size.
 void check_memory(const Config& cfg, const std::string& key, double bytes, const std::string& what);
 
-// The [model] keys of an excitatory_inhibitory network (seed left at its default);
-// m remembers the keys read, for its finish().
-ExcitatoryInhibitoryParams read_excitatory_inhibitory(Section& m);
+// A model's [model] keys, by its declaration (defaults filled in, types
+// checked); m remembers the keys read, for its finish().
+ParamSet read_model_params(Section& m, const ModelSpec& spec);
 
 // [model], [network], [transfer], [input]. Throws invalid_parameter with the file.
 Network read_network(const Config& cfg, const Seeds& seeds);

@@ -142,7 +142,7 @@ void write_network(const h5::File& f, const Network& net) {
         // Row-major on disk (C order), as h5py and NumPy expect, transposed block by
         // block so that the peak memory stays one matrix.
         const Eigen::MatrixXd& W = net.W;
-        g.write_rows("W", n, n, n * n > 65536 ? 1 : 0, [&](hsize_t r0, hsize_t nr, double* buf) {
+        g.write_rows("W", n, n, n * n > compress_W_above_entries ? 1 : 0, [&](hsize_t r0, hsize_t nr, double* buf) {
             for (hsize_t c = 0; c < n; ++c) {
                 const double* col = W.data() + c * n + r0;  // column c, rows r0 .. r0 + nr - 1
                 for (hsize_t r = 0; r < nr; ++r) buf[r * n + c] = col[r];

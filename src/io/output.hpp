@@ -24,6 +24,9 @@ namespace ratenet::io {
 // 2: every dataset has named dimensions, units and long_name (docs/file-format.md).
 inline constexpr std::int64_t format_version = 2;
 
+// A dense W with more entries than this is written gzip-compressed (level 1).
+inline constexpr std::uint64_t compress_W_above_entries = 65536;
+
 struct RunInfo {
     std::string kind;          // "simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos"
     std::string command_line;

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "ratenet/errors.hpp"
+
 namespace ratenet::io::schema {
 
 std::string_view to_string(Type t) {
@@ -23,7 +25,7 @@ std::string_view to_string(Type t) {
 const GroupSpec& group(std::string_view path) {
     for (const auto& g : groups())
         if (g.path == path) return g;
-    throw std::logic_error("schema: no description of group /" + std::string(path));
+    throw internal_error("schema: no description of group /" + std::string(path));
 }
 
 namespace {
@@ -49,23 +51,23 @@ Writer::Writer(const h5::File& f, std::string_view path, bool require)
 
 const Field& Writer::dataset_field(const std::string& name, Type stored, std::size_t rank) const {
     const Field* f = find(spec_, name, false);
-    if (!f) throw std::logic_error("schema: " + where(spec_) + "/" + name + " is not described");
+    if (!f) throw internal_error("schema: " + where(spec_) + "/" + name + " is not described");
     const bool type_ok = f->type == stored || (f->type == Type::real && (stored == Type::f64));
     if (!type_ok)
-        throw std::logic_error("schema: " + where(spec_) + "/" + name + " is described as " + std::string(to_string(f->type)) +
+        throw internal_error("schema: " + where(spec_) + "/" + name + " is described as " + std::string(to_string(f->type)) +
                                ", written as " + std::string(to_string(stored)));
     const std::size_t want = f->dims.size();
     if (rank != want && !(f->squeeze_last && rank + 1 == want))
-        throw std::logic_error("schema: " + where(spec_) + "/" + name + " has " + std::to_string(want) + " axes, written with " +
+        throw internal_error("schema: " + where(spec_) + "/" + name + " has " + std::to_string(want) + " axes, written with " +
                                std::to_string(rank));
     return *f;
 }
 
 void Writer::check_attr(const std::string& name, Type t) const {
     const Field* f = find(spec_, name, true);
-    if (!f) throw std::logic_error("schema: attribute " + name + " of " + where(spec_) + " is not described");
+    if (!f) throw internal_error("schema: attribute " + name + " of " + where(spec_) + " is not described");
     if (f->type != t)
-        throw std::logic_error("schema: attribute " + name + " of " + where(spec_) + " is described as " +
+        throw internal_error("schema: attribute " + name + " of " + where(spec_) + " is described as " +
                                std::string(to_string(f->type)) + ", written as " + std::string(to_string(t)));
 }
 
@@ -79,7 +81,7 @@ void Writer::describe(const std::string& name, const Field& f, const std::vector
         const auto [it, fresh] = sizes_.emplace(axes[a], dims[a]);
         // A coordinate that grows (an extendable t) is not compared.
         if (!fresh && it->second != dims[a] && !(axes[a] == f.name && dims[a] == 0))
-            throw std::logic_error("schema: dimension " + std::string(axes[a]) + " of " + where(spec_) + " has sizes " +
+            throw internal_error("schema: dimension " + std::string(axes[a]) + " of " + where(spec_) + " has sizes " +
                                    std::to_string(it->second) + " and " + std::to_string(dims[a]) + " (" + name + ")");
     }
     written_.emplace_back(name, std::move(axes));
@@ -117,7 +119,7 @@ void Writer::created(const std::string& name, const std::vector<hsize_t>& dims, 
 }
 
 void Writer::finish() {
-    if (finished_) throw std::logic_error("schema: " + where(spec_) + " finished twice");
+    if (finished_) throw internal_error("schema: " + where(spec_) + " finished twice");
     finished_ = true;
     for (const auto& d : spec_.dims) {
         const auto it = sizes_.find(d.name);

@@ -56,7 +56,7 @@ struct GroupSpec {
 
 // Every group of every file kind, in the order of docs/file-format.md.
 const std::vector<GroupSpec>& groups();
-// The group's description; throws std::logic_error for an undescribed group.
+// The group's description; throws internal_error for an undescribed group.
 const GroupSpec& group(std::string_view path);
 // The field (dataset or attribute) of a group, nullptr when undescribed.
 const Field* find(const GroupSpec& g, std::string_view name, bool attribute);
@@ -65,7 +65,7 @@ const Field* find(const GroupSpec& g, std::string_view name, bool attribute);
 // `units` and `long_name`; finish() creates the group's dimensions and
 // attaches them to every axis. A name the description does not hold, a type
 // other than the described one, or a rank other than the described one is a
-// program error (std::logic_error), caught by the tests.
+// program error (internal_error), caught by the tests.
 class Writer {
 public:
     // Creates the group (require: opens it when it exists).

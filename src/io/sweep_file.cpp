@@ -210,6 +210,7 @@ void Journal::remove_all() const { fs::remove_all(dir_); }
 
 void write_sweep_group(OutputFile& out, const SweepPlan& plan, const std::vector<std::optional<PointResult>>& rows,
                        const std::string& shard) {
+    RATENET_ASSERT(static_cast<std::int64_t>(rows.size()) == plan.n_points());
     auto& f = out.h5();
     schema::Writer g(f, "sweep");
     const auto P = static_cast<hsize_t>(plan.n_points());

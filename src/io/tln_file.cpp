@@ -28,7 +28,7 @@ TlnProblem tln_problem(const Config& cfg, const Network& net, const std::string&
     return p;
 }
 
-PermittedJob read_permitted(const Config& cfg, const Network& net) {
+PermittedJob read_permitted(const Config& cfg) {
     Section s = cfg.section("permitted");
     PermittedJob j;
     auto& o = j.options;
@@ -63,7 +63,6 @@ PermittedJob read_permitted(const Config& cfg, const Network& net) {
         throw invalid_parameter(key, e.value(), e.rule()).in_file(cfg.path(), "permitted");
     }
     s.finish();
-    (void)net;
     return j;
 }
 

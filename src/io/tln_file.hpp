@@ -27,7 +27,7 @@ struct PermittedJob {
     bool verify = false;
     SimulationCheckOptions verify_options;
 };
-PermittedJob read_permitted(const Config& cfg, const Network& net);
+PermittedJob read_permitted(const Config& cfg);
 FixedPointOptions read_fixed_points(const Config& cfg, const Network& net);
 
 void write_permitted_group(const h5::File& f, const PermittedResult& r, const CopositivityResult& c,

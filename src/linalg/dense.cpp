@@ -86,9 +86,6 @@ void dgemm_block(double alpha, const double* a, int lda, const double* b, int ld
     dgemm_(&no, &no, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
 }
 
-// Below this many multiply-adds a product is not worth a parallel region.
-constexpr double parallel_work = 2.0e6;
-
 // Blocks for splitting an extent of n: a power of two, each at least `width` wide.
 Eigen::Index split_count(Eigen::Index n, Eigen::Index width = 96) {
     return static_cast<Eigen::Index>(
@@ -110,8 +107,9 @@ ColumnBlocks column_blocks(double work, Eigen::Index k) noexcept {
 }
 
 Eigen::Index gemv_panels(Eigen::Index m, Eigen::Index n) noexcept {
-    if (static_cast<double>(m) * static_cast<double>(n) < 2.5e5 || n < 256) return 1;
-    return static_cast<Eigen::Index>(std::bit_floor(static_cast<std::size_t>(std::clamp<Eigen::Index>(n / 128, 2, 8))));
+    if (static_cast<double>(m) * static_cast<double>(n) < gemv_parallel_entries || n < gemv_parallel_cols) return 1;
+    return static_cast<Eigen::Index>(
+        std::bit_floor(static_cast<std::size_t>(std::clamp<Eigen::Index>(n / gemv_panel_cols, 2, 8))));
 }
 
 void gemv(const Eigen::MatrixXd& A, const Eigen::VectorXd& x, Eigen::VectorXd& y, Eigen::MatrixXd& partial) {

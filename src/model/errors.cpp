@@ -32,6 +32,10 @@ invalid_parameter invalid_parameter::in_file(const std::string& file, const std:
 io_error::io_error(std::string path, std::string detail)
     : ratenet_error(path + ": " + detail), path_(std::move(path)), detail_(std::move(detail)) {}
 
+void assertion_failed(const char* condition, const char* file, int line) {
+    throw internal_error(std::string(condition) + " does not hold (" + file + ":" + std::to_string(line) + ")");
+}
+
 std::string format_value(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
