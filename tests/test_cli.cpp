@@ -152,6 +152,11 @@ TEST(Cli, ModelPagesShowTheDeclaration) {
                                            << "regenerate it with ./build/ratenet models --markdown " << m.name;
     }
     EXPECT_EQ(run_ratenet("models --markdown no_such_model", dir.path().string()).code, 2);
+    // docs/config.md's [transfer] table, likewise.
+    const RunResult t = run_ratenet("models --transfer-markdown", dir.path().string());
+    ASSERT_EQ(t.code, 0) << trace(t);
+    EXPECT_TRUE(contains(read_text(std::string(RATENET_SOURCE_DIR) + "/docs/config.md"), t.out)) << t.out;
+    for (const auto& n : ratenet::transfer_names()) EXPECT_TRUE(contains(t.out, "`" + n + "`")) << n;
 }
 
 TEST(Cli, SimulateWritesFileAndInfoReadsIt) {

@@ -2,7 +2,9 @@
 // central finite differences, and the vectorised forms against the scalar ones.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "ratenet/errors.hpp"
 #include "ratenet/transfer.hpp"
@@ -141,4 +143,55 @@ TEST(Transfer, NamesRoundTrip) {
     TransferKind k;
     EXPECT_FALSE(parse_transfer_kind("relu6", k));
     EXPECT_EQ(transfer_names().size(), 12u);
+}
+
+// The declarations (transfer_specs) agree with the functions they declare:
+// with parameters that make it jump, phi' jumps at each declared kink and nowhere else among sample points; a
+// bounded phi stays bounded far out and an unbounded one grows; an indicator
+// derivative takes only 0 and one value; every kind has a declaration.
+TEST(TransferSpecs, DeclarationsMatchTheFunctions) {
+    using namespace ratenet;
+    ASSERT_EQ(transfer_specs().size(), transfer_names().size());
+    for (const auto& s : transfer_specs()) {
+        Transfer phi;
+        phi.kind = s.kind;
+        phi.gain = 1.5;
+        phi.theta = 0.3;
+        phi.r_max = 2.0;
+        phi.slope = 0.1;
+        phi.slopes = Eigen::VectorXd::Constant(1, 0.2);
+        phi.n = 1.0;      // phi' jumps at theta (n > 1 leaves the jump to phi'')
+        phi.alpha = 0.5;  // likewise for elu at 0
+        EXPECT_EQ(transfer_spec(s.kind).name, s.name);
+        EXPECT_EQ(std::string(to_string(s.kind)), s.name);
+        const std::vector<double> kinks = s.kinks ? s.kinks(phi) : std::vector<double>{};
+        const double h = 1e-7;
+        for (double x : kinks) {
+            const double jump = std::fabs(phi.derivative(x + h) - phi.derivative(x - h));
+            EXPECT_GT(jump, 1e-3) << s.name << " at " << x;
+        }
+        // Away from the kinks phi' is continuous (checked on a grid).
+        for (double x = -4.05; x < 4.0; x += 0.1) {
+            bool near = false;
+            for (double k : kinks) near = near || std::fabs(x - k) < 1e-3;
+            if (near) continue;
+            EXPECT_LT(std::fabs(phi.derivative(x + h) - phi.derivative(x - h)), 1e-4) << s.name << " at " << x;
+        }
+        const double far = std::max(std::fabs(phi.value(1e6)), std::fabs(phi.value(-1e6)));
+        if (s.bounded)
+            EXPECT_LE(far, 10.0) << s.name;
+        else
+            EXPECT_GT(far, 1e3) << s.name;
+        if (s.indicator) {
+            std::set<double> values;
+            for (double x = -4.05; x < 4.0; x += 0.1) values.insert(phi.derivative(x));
+            EXPECT_EQ(values.size(), 2u) << s.name;
+            EXPECT_TRUE(values.count(0.0)) << s.name;
+        }
+        EXPECT_EQ(phi.derivative_is_indicator(), s.indicator) << s.name;
+        // parameters() lists exactly the declared ones.
+        const auto params = phi.parameters();
+        ASSERT_EQ(params.size(), s.params.size()) << s.name;
+        for (std::size_t i = 0; i < params.size(); ++i) EXPECT_EQ(params[i].first, s.params[i].name);
+    }
 }

@@ -70,6 +70,30 @@ struct Transfer {
     std::vector<std::pair<std::string, double>> parameters() const;
 };
 
+// One transfer function declared once: its name and formula, its scalar
+// parameters (the member of Transfer, the default being Transfer's own, the
+// rule), where phi is not smooth, and whether phi is bounded. The config reader,
+// validate(), parameters(), `ratenet models`, the docs and the mean-field
+// quadrature all read this table.
+struct TransferParam {
+    std::string name;
+    double Transfer::*member;
+    enum class Rule { any, positive, non_negative, at_least_one } rule = Rule::any;
+    std::string why;  // added to the message of a broken rule
+};
+struct TransferSpec {
+    TransferKind kind;
+    std::string name, formula;
+    std::vector<TransferParam> params;  // scalar parameters (prelu's per-neuron slopes are read apart)
+    bool bounded = false;               // |phi| <= const: saturating (tanh, sigmoid, clipped_linear)
+    bool indicator = false;             // phi' takes the values 0 and one constant only
+    std::vector<double> (*kinks)(const Transfer& phi) = nullptr;  // where phi is not smooth (nullptr: smooth)
+};
+const std::vector<TransferSpec>& transfer_specs();
+const TransferSpec& transfer_spec(TransferKind k);
+// The rule as text ("> 0", ...; "" for any).
+std::string to_string(TransferParam::Rule r);
+
 std::string_view to_string(TransferKind k) noexcept;
 // Parses a name; returns false when unknown.
 bool parse_transfer_kind(std::string_view name, TransferKind& out) noexcept;

@@ -56,14 +56,10 @@ inline double tl_gain(const Transfer& phi) { return phi.kind == TransferKind::re
 inline double tl_theta(const Transfer& phi) { return phi.kind == TransferKind::relu ? 0.0 : phi.theta; }
 
 // Kinks of phi' (points where the Gaussian integrand is not smooth); empty for smooth kinds.
+// (The threshold-linear kinds have closed forms and never reach the quadrature.)
 inline std::vector<double> kinks(const Transfer& phi) {
-    switch (phi.kind) {
-        case TransferKind::clipped_linear: return {phi.theta, phi.theta + phi.r_max / phi.gain};
-        case TransferKind::leaky_relu: return {0.0};
-        case TransferKind::elu: return {0.0};
-        case TransferKind::power_law: return {phi.theta};
-        default: return {};
-    }
+    const auto k = transfer_spec(phi.kind).kinks;
+    return k ? k(phi) : std::vector<double>{};
 }
 
 // E[(a + z)_+] and E[(a + z)_+^2].

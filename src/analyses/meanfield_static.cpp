@@ -281,10 +281,7 @@ double threshold_linear_divergence_ray(double mu, double G, double g_max) {
     return inf;
 }
 
-bool bounded_transfer(const Transfer& phi) {
-    return phi.kind == TransferKind::tanh || phi.kind == TransferKind::sigmoid ||
-           phi.kind == TransferKind::clipped_linear;
-}
+bool bounded_transfer(const Transfer& phi) { return transfer_spec(phi.kind).bounded; }
 
 }  // namespace
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -18,14 +19,45 @@ std::string keys_table(const ModelSpec& m) {
              p.rule + " | " + p.doc + " |\n";
     return t;
 }
+// The [transfer] table of docs/config.md, from the transfer functions' declarations.
+std::string transfer_table() {
+    const Transfer defaults;
+    std::string t = "| key | type | default | applies to |\n|---|---|---|---|\n| `name` | string | \"" +
+                    std::string(to_string(defaults.kind)) + "\" | ";
+    for (const auto& s : transfer_specs()) t += (s.kind == transfer_specs().front().kind ? "`" : ", `") + s.name + "`";
+    t += " |\n";
+    // Each parameter once, with the functions it applies to and their rules.
+    std::vector<std::string> seen;
+    for (const auto& s : transfer_specs())
+        for (const auto& p : s.params) {
+            if (std::find(seen.begin(), seen.end(), p.name) != seen.end()) continue;
+            seen.push_back(p.name);
+            std::string uses;
+            for (const auto& o : transfer_specs())
+                for (const auto& q : o.params)
+                    if (q.name == p.name) {
+                        const std::string rule = to_string(q.rule);
+                        uses += (uses.empty() ? "" : ", ") + o.name + (rule.empty() ? "" : " (" + rule + ")");
+                    }
+            t += "| `" + p.name + "` | float | " + show(ParamValue(defaults.*p.member)) + " | " + uses + " |\n";
+        }
+    t += "| `slopes` | N-vector | required | prelu (one slope per neuron) |\n";
+    return t;
+}
 }  // namespace
 
 void setup_models(CLI::App& app, int& exit_code) {
     auto markdown = std::make_shared<std::string>();
     auto* sub = app.add_subcommand("models", "List the built-in models, their parameters and the transfer functions");
     sub->add_option("--markdown", *markdown, "print the config keys of one model as the table of docs/models/NAME.md");
-    sub->callback([markdown, &exit_code] {
+    auto transfer_md = std::make_shared<bool>(false);
+    sub->add_flag("--transfer-markdown", *transfer_md, "print the [transfer] keys as the table of docs/config.md");
+    sub->callback([markdown, transfer_md, &exit_code] {
         exit_code = guarded([&] {
+            if (*transfer_md) {
+                std::cout << transfer_table();
+                return exit_ok;
+            }
             if (!markdown->empty()) {
                 const ModelSpec* m = find_model(*markdown);
                 if (!m) throw invalid_parameter("--markdown", *markdown, "is not a model; `ratenet models` lists them");
@@ -42,7 +74,17 @@ void setup_models(CLI::App& app, int& exit_code) {
             }
             std::cout << "transfer functions ([transfer] name):";
             for (const auto& t : transfer_names()) std::cout << " " << t;
-            std::cout << "\nforms ([network] form): rate, current\n";
+            std::cout << "\n";
+            for (const auto& t : transfer_specs()) {
+                std::cout << "    " << t.name << std::string(t.name.size() < 18 ? 18 - t.name.size() : 1, ' ') << t.formula;
+                for (const auto& p : t.params) {
+                    const std::string rule = to_string(p.rule);
+                    std::cout << "; " << p.name << " = " << show(ParamValue(Transfer{}.*p.member))
+                              << (rule.empty() ? "" : " (" + rule + ")");
+                }
+                std::cout << (t.bounded ? "; bounded" : "") << "\n";
+            }
+            std::cout << "forms ([network] form): rate, current\n";
             return exit_ok;
         });
     });

@@ -215,30 +215,26 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
         const std::string c = closest(tname, transfer_names());
         tr.fail("name", "\"" + tname + "\"", "unknown transfer function" + (c.empty() ? "" : " (did you mean \"" + c + "\"?)"));
     }
-    net.phi.gain = tr.number("gain", net.phi.gain);
-    net.phi.theta = tr.number("theta", net.phi.theta);
-    net.phi.r_max = tr.number("r_max", net.phi.r_max);
-    net.phi.slope = tr.number("slope", net.phi.slope);
-    if (net.phi.kind == TransferKind::prelu) {
-        auto s = tr.vector("slopes", n);
-        if (!s) tr.fail("slopes", "", "missing: prelu needs one slope per neuron (a number or an array)");
-        net.phi.slopes = *s;
-    } else {
-        tr.accept("slopes");
+    // The chosen function's parameters, by its declaration; a key that belongs to
+    // another function is an error, not silently ignored.
+    const TransferSpec& tspec = transfer_spec(net.phi.kind);
+    for (const auto& other : transfer_specs()) {
+        std::vector<std::string> keys;
+        for (const auto& p : other.params) keys.push_back(p.name);
+        if (other.kind == TransferKind::prelu) keys.emplace_back("slopes");
+        for (const auto& k : keys) {
+            const bool applies = std::any_of(tspec.params.begin(), tspec.params.end(), [&](const TransferParam& p) {
+                return p.name == k;
+            }) || (k == "slopes" && net.phi.kind == TransferKind::prelu);
+            if (tr.has(k) && !applies)
+                tr.fail(k, Section::show(*cfg.find("transfer." + k)), "does not apply to transfer function \"" + tname + "\"");
+        }
     }
-    net.phi.alpha = tr.number("alpha", net.phi.alpha);
-    net.phi.beta = tr.number("beta", net.phi.beta);
-    net.phi.k = tr.number("k", net.phi.k);
-    net.phi.n = tr.number("n", net.phi.n);
-    // Keys that do not apply to the chosen function are errors, not silently ignored.
-    {
-        std::vector<std::string> used{"name"};
-        for (const auto& [k, v] : net.phi.parameters()) used.push_back(k);
-        if (net.phi.kind == TransferKind::prelu) used.emplace_back("slopes");
-        for (const char* k : {"gain", "theta", "r_max", "slope", "slopes", "alpha", "beta", "k", "n"})
-            if (tr.has(k) && std::find(used.begin(), used.end(), k) == used.end())
-                tr.fail(k, Section::show(*cfg.find("transfer." + std::string(k))),
-                        "does not apply to transfer function \"" + tname + "\"");
+    for (const auto& p : tspec.params) net.phi.*p.member = tr.number(p.name, net.phi.*p.member);
+    if (net.phi.kind == TransferKind::prelu) {
+        auto sl = tr.vector("slopes", n);
+        if (!sl) tr.fail("slopes", "", "missing: prelu needs one slope per neuron (a number or an array)");
+        net.phi.slopes = *sl;
     }
     try {
         net.phi.validate(n);

@@ -20,31 +20,73 @@ inline double logistic(double z) {
     return e / (1.0 + e);
 }
 
-struct KindName {
-    TransferKind kind;
-    const char* name;
-};
-constexpr KindName kind_names[] = {
-    {TransferKind::relu, "relu"},         {TransferKind::threshold_linear, "threshold_linear"},
-    {TransferKind::clipped_linear, "clipped_linear"}, {TransferKind::leaky_relu, "leaky_relu"},
-    {TransferKind::prelu, "prelu"},       {TransferKind::elu, "elu"},
-    {TransferKind::softplus, "softplus"}, {TransferKind::gelu, "gelu"},
-    {TransferKind::silu, "silu"},         {TransferKind::tanh, "tanh"},
-    {TransferKind::sigmoid, "sigmoid"},   {TransferKind::power_law, "power_law"},
-};
+std::vector<double> kink_at_zero(const Transfer&) { return {0.0}; }
+std::vector<double> kink_at_theta(const Transfer& phi) { return {phi.theta}; }
+std::vector<double> clip_kinks(const Transfer& phi) { return {phi.theta, phi.theta + phi.r_max / phi.gain}; }
+
+using R = TransferParam::Rule;
+
+std::vector<TransferSpec> make_specs() {
+    using K = TransferKind;
+    const TransferParam gain{"gain", &Transfer::gain, R::positive, ""};
+    const TransferParam theta{"theta", &Transfer::theta, R::any, ""};
+    return {
+        {K::relu, "relu", "[u]_+", {}, false, true, &kink_at_zero},
+        {K::threshold_linear, "threshold_linear", "gain [u - theta]_+", {gain, theta}, false, true, &kink_at_theta},
+        {K::clipped_linear, "clipped_linear", "min(max(gain (u - theta), 0), r_max)",
+         {gain, theta, {"r_max", &Transfer::r_max, R::positive, ""}}, true, false, &clip_kinks},
+        {K::leaky_relu, "leaky_relu", "u > 0 ? u : slope u", {{"slope", &Transfer::slope, R::any, ""}}, false, false,
+         &kink_at_zero},
+        {K::prelu, "prelu", "u > 0 ? u : slopes_i u (slopes: one per neuron)", {}, false, false, &kink_at_zero},
+        {K::elu, "elu", "u > 0 ? u : alpha (exp(u) - 1)", {{"alpha", &Transfer::alpha, R::non_negative, ""}}, false, false,
+         &kink_at_zero},
+        {K::softplus, "softplus", "log(1 + exp(beta u)) / beta", {{"beta", &Transfer::beta, R::positive, ""}}, false,
+         false, nullptr},
+        {K::gelu, "gelu", "u Phi(u)", {}, false, false, nullptr},
+        {K::silu, "silu", "u sigmoid(u)", {}, false, false, nullptr},
+        {K::tanh, "tanh", "tanh(u)", {}, true, false, nullptr},
+        {K::sigmoid, "sigmoid", "1 / (1 + exp(-u))", {}, true, false, nullptr},
+        {K::power_law, "power_law", "k [u - theta]_+^n",
+         {{"k", &Transfer::k, R::positive, ""},
+          {"n", &Transfer::n, R::at_least_one, " (the derivative must exist at threshold)"},
+          theta},
+         false, false, &kink_at_theta},
+    };
+}
 
 }  // namespace
 
+const std::vector<TransferSpec>& transfer_specs() {
+    static const std::vector<TransferSpec> specs = make_specs();
+    return specs;
+}
+
+const TransferSpec& transfer_spec(TransferKind k) {
+    for (const auto& s : transfer_specs())
+        if (s.kind == k) return s;
+    throw internal_error("transfer function without a declaration");
+}
+
+std::string to_string(TransferParam::Rule r) {
+    switch (r) {
+        case R::any: return "";
+        case R::positive: return "> 0";
+        case R::non_negative: return ">= 0";
+        case R::at_least_one: return ">= 1";
+    }
+    return "";
+}
+
 std::string_view to_string(TransferKind k) noexcept {
-    for (const auto& kn : kind_names)
-        if (kn.kind == k) return kn.name;
+    for (const auto& s : transfer_specs())
+        if (s.kind == k) return s.name;
     return "unknown";
 }
 
 bool parse_transfer_kind(std::string_view name, TransferKind& out) noexcept {
-    for (const auto& kn : kind_names)
-        if (name == kn.name) {
-            out = kn.kind;
+    for (const auto& s : transfer_specs())
+        if (name == s.name) {
+            out = s.kind;
             return true;
         }
     return false;
@@ -53,7 +95,7 @@ bool parse_transfer_kind(std::string_view name, TransferKind& out) noexcept {
 const std::vector<std::string>& transfer_names() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> v;
-        for (const auto& kn : kind_names) v.emplace_back(kn.name);
+        for (const auto& s : transfer_specs()) v.push_back(s.name);
         return v;
     }();
     return names;
@@ -139,7 +181,9 @@ void Transfer::apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u, Eige
 }
 
 bool Transfer::derivative_is_indicator() const noexcept {
-    return kind == TransferKind::relu || kind == TransferKind::threshold_linear;
+    for (const auto& s : transfer_specs())
+        if (s.kind == kind) return s.indicator;
+    return false;
 }
 
 bool Transfer::is_relu() const noexcept {
@@ -148,61 +192,28 @@ bool Transfer::is_relu() const noexcept {
 }
 
 void Transfer::validate(Eigen::Index n_neurons) const {
-    auto require = [](bool ok, const char* key, double v, const char* rule) {
-        if (!ok) throw invalid_parameter(key, format_value(v), rule);
-    };
-    auto finite = [&](const char* key, double v) { require(std::isfinite(v), key, v, "must be finite"); };
-    switch (kind) {
-        case TransferKind::threshold_linear:
-            finite("gain", gain);
-            require(gain > 0, "gain", gain, "must be > 0");
-            finite("theta", theta);
-            break;
-        case TransferKind::clipped_linear:
-            finite("gain", gain);
-            require(gain > 0, "gain", gain, "must be > 0");
-            finite("theta", theta);
-            finite("r_max", r_max);
-            require(r_max > 0, "r_max", r_max, "must be > 0");
-            break;
-        case TransferKind::leaky_relu: finite("slope", slope); break;
-        case TransferKind::prelu:
-            if (slopes.size() != n_neurons)
-                throw invalid_parameter("slopes", "[" + std::to_string(slopes.size()) + " values]",
-                                        "must have one slope per neuron (" + std::to_string(n_neurons) + ")");
-            for (Eigen::Index i = 0; i < slopes.size(); ++i) finite("slopes", slopes[i]);
-            break;
-        case TransferKind::elu:
-            finite("alpha", alpha);
-            require(alpha >= 0, "alpha", alpha, "must be >= 0");
-            break;
-        case TransferKind::softplus:
-            finite("beta", beta);
-            require(beta > 0, "beta", beta, "must be > 0");
-            break;
-        case TransferKind::power_law:
-            finite("k", k);
-            require(k > 0, "k", k, "must be > 0");
-            finite("n", n);
-            require(n >= 1, "n", n, "must be >= 1 (the derivative must exist at threshold)");
-            finite("theta", theta);
-            break;
-        default: break;
+    for (const auto& p : transfer_spec(kind).params) {
+        const double v = this->*p.member;
+        if (!std::isfinite(v)) throw invalid_parameter(p.name, format_value(v), "must be finite");
+        const bool ok = p.rule == R::any || (p.rule == R::positive && v > 0) || (p.rule == R::non_negative && v >= 0) ||
+                        (p.rule == R::at_least_one && v >= 1);
+        if (!ok) throw invalid_parameter(p.name, format_value(v), "must be " + to_string(p.rule) + p.why);
+    }
+    if (kind == TransferKind::prelu) {
+        if (slopes.size() != n_neurons)
+            throw invalid_parameter("slopes", "[" + std::to_string(slopes.size()) + " values]",
+                                    "must have one slope per neuron (" + std::to_string(n_neurons) + ")");
+        for (Eigen::Index i = 0; i < slopes.size(); ++i)
+            if (!std::isfinite(slopes[i])) throw invalid_parameter("slopes", format_value(slopes[i]), "must be finite");
     }
 }
 
 std::string Transfer::name() const { return std::string(to_string(kind)); }
 
 std::vector<std::pair<std::string, double>> Transfer::parameters() const {
-    switch (kind) {
-        case TransferKind::threshold_linear: return {{"gain", gain}, {"theta", theta}};
-        case TransferKind::clipped_linear: return {{"gain", gain}, {"theta", theta}, {"r_max", r_max}};
-        case TransferKind::leaky_relu: return {{"slope", slope}};
-        case TransferKind::elu: return {{"alpha", alpha}};
-        case TransferKind::softplus: return {{"beta", beta}};
-        case TransferKind::power_law: return {{"k", k}, {"n", n}, {"theta", theta}};
-        default: return {};
-    }
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& p : transfer_spec(kind).params) out.emplace_back(p.name, this->*p.member);
+    return out;
 }
 
 }  // namespace ratenet
