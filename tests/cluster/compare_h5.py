@@ -3,7 +3,9 @@
 
 Compares every dataset and attribute, bit for bit, except what is measured or
 describes the invocation rather than the result: per-point wall times
-(/sweep/seconds), creation time, command line, and the shard label.
+(/sweep/seconds), creation time, command line, and the shard label. The
+dimension-scale bookkeeping (DIMENSION_LIST, REFERENCE_LIST) holds object
+references, which are compared by the paths they point to.
     compare_h5.py A.h5 B.h5
 """
 import sys
@@ -19,6 +21,18 @@ def items(f):
     out = {}
     f.visititems(lambda name, obj: out.__setitem__(name, obj))
     return out
+
+
+# Attributes of HDF5 dimension scales that hold object references.
+REFERENCE_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST"}
+
+
+def referenced(f, obj, k):
+    """A reference-holding attribute as the paths it points to."""
+    v = obj.attrs[k]
+    if k == "DIMENSION_LIST":
+        return [sorted(f[r].name for r in axis) for axis in v]
+    return sorted((f[r].name, int(d)) for r, d in v)
 
 
 def same_array(a, b):
@@ -46,6 +60,11 @@ def main(pa, pb):
                 if ka != kb:
                     bad.append(f"attributes of {label} differ: {sorted(ka ^ kb)}")
                 for k in ka & kb:
+                    if k in REFERENCE_ATTRS:
+                        ra, rb = referenced(fa, objs[0], k), referenced(fb, objs[1], k)
+                        if ra != rb:
+                            bad.append(f"attribute {label}@{k} differs: {ra} vs {rb}")
+                        continue
                     va, vb = np.asarray(objs[0].attrs[k]), np.asarray(objs[1].attrs[k])
                     if not same_array(va, vb):
                         bad.append(f"attribute {label}@{k} differs: {va} vs {vb}")
