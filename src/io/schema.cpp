@@ -79,8 +79,7 @@ void Writer::describe(const std::string& name, const Field& f, const std::vector
     std::vector<std::string_view> axes(f.dims.begin(), f.dims.begin() + static_cast<std::ptrdiff_t>(dims.size()));
     for (std::size_t a = 0; a < dims.size(); ++a) {
         const auto [it, fresh] = sizes_.emplace(axes[a], dims[a]);
-        // A coordinate that grows (an extendable t) is not compared.
-        if (!fresh && it->second != dims[a] && !(axes[a] == f.name && dims[a] == 0))
+        if (!fresh && it->second != dims[a])
             throw internal_error("schema: dimension " + std::string(axes[a]) + " of " + where(spec_) + " has sizes " +
                                    std::to_string(it->second) + " and " + std::to_string(dims[a]) + " (" + name + ")");
     }
@@ -185,8 +184,9 @@ std::vector<std::string> check(const h5::File& f, bool complete) {
     std::vector<std::string> problems;
     auto bad = [&](const std::string& s) { problems.push_back(s); };
     // Every described group present: its attributes and datasets.
+    const auto objects = f.walk();
     std::set<std::string> groups_seen{""};
-    for (const auto& o : f.walk())
+    for (const auto& o : objects)
         if (o.group) groups_seen.insert(o.path);
     for (const auto& path : groups_seen) {
         const GroupSpec* spec = find_group(path);
@@ -221,7 +221,7 @@ std::vector<std::string> check(const h5::File& f, bool complete) {
         }
     }
     // Every dataset described, typed, labelled and dimensioned as described.
-    for (const auto& o : f.walk()) {
+    for (const auto& o : objects) {
         if (o.group) continue;
         const std::string& path = o.path;
         // The owning described group: the longest described prefix.
