@@ -403,9 +403,19 @@ class Sweep:
     seconds: np.ndarray  # P
     results: Dict[str, np.ndarray]  # name -> P (x ...)
     attrs: Dict[str, Any]
+    # What each result is, as the file describes it (the analysis registry
+    # writes both on every dataset of results/; empty in version 1 files).
+    units: Dict[str, str] = field(default_factory=dict)
+    long_names: Dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return self.params.shape[0]
+
+    def label(self, name: str) -> str:
+        """'long name [units]' of a result, for plot axes (the name itself when undescribed)."""
+        ln = self.long_names.get(name, name)
+        u = self.units.get(name, "")
+        return f"{ln} [{u}]" if u and u != "1" else ln
 
     @property
     def analysis(self) -> str:
@@ -794,6 +804,8 @@ class RatenetFile:
         status = (status + [""] * P)[:P]
         seconds = np.asarray(self._read(g, "seconds", np.full(P, np.nan)), float)
         results: Dict[str, np.ndarray] = {}
+        units: Dict[str, str] = {}
+        long_names: Dict[str, str] = {}
         if "results" in g:
             rg = g["results"]
             for name in rg:
@@ -801,7 +813,12 @@ class RatenetFile:
                 if isinstance(obj, h5py.Dataset):
                     v = self._read(rg, name)
                     results[name] = np.asarray(v) if np.asarray(v).dtype.kind not in "SO" else np.array(_strings(obj), object)
-        return Sweep(keys, params, status, seconds, results, a)
+                    da = _attrs(obj)
+                    if isinstance(da.get("units"), str):
+                        units[name] = da["units"]
+                    if isinstance(da.get("long_name"), str):
+                        long_names[name] = da["long_name"]
+        return Sweep(keys, params, status, seconds, results, a, units, long_names)
 
     def chaos(self) -> Chaos:
         g = self._group("chaos")

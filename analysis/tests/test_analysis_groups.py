@@ -272,3 +272,44 @@ def test_version1_fixed_points_names(ratenet, tmp_path):
         fp = f.fixed_points()
         assert fp.parity == 7
         assert fp.attrs["index_sum"] == 7 and fp.attrs["n_unstable"] == 1 and "parity" not in fp.attrs
+
+
+def test_sweep_autocorrelation_against_numpy(ratenet, tmp_path):
+    """A sweep of the registry's autocorrelation analysis: the file describes its results
+    (long names, units), and C(tau) equals NumPy's estimate from the trajectory `simulate`
+    writes for the same network (a NumPy matrix, so no seed is involved), initial state and grid."""
+    rng = np.random.default_rng(7)
+    n = 30
+    np.save(tmp_path / "W.npy", rng.normal(0.0, 2.5 / np.sqrt(n), (n, n)))
+    x0 = ", ".join(f"{v:.6f}" for v in rng.normal(0.0, 1.0, n))
+    base = (f'[model]\nname = "matrix"\npath = "{tmp_path / "W.npy"}"\n[network]\nform = "current"\n'
+            f'[transfer]\nname = "tanh"\n[initial]\nx0 = [{x0}]\n'
+            '[simulate]\nt_end = 60.0\ndt_out = 0.5\natol = 1e-8\nrtol = 1e-6\n'
+            '[autocorrelation]\nt_warmup = 20.0\nt_sim = 40.0\ndt_sample = 0.5\nmax_lag = 10.0\n')
+    cfg = tmp_path / "ac.toml"
+    cfg.write_text(base + '[sweep]\nanalysis = "autocorrelation"\n[sweep.params]\n"autocorrelation.max_lag" = [10.0]\n')
+    out = _run(ratenet, "sweep", cfg, tmp_path / "ac.h5")
+    with ra.open_file(out) as f:
+        sw = f.sweep()
+        assert sw.analysis == "autocorrelation" and sw.status == ["completed"]
+        assert sw.long_names["tau_c"] == "correlation time" and sw.units["tau_c"] == "time (units of tau)"
+        assert sw.label("autocovariance").startswith("autocovariance C(tau) [")
+        C = sw.results["autocovariance"][0]
+        lag = sw.results["lag_time"][0]
+        np.testing.assert_allclose(lag, np.arange(21) * 0.5, atol=1e-12)
+        assert C[0] == sw.results["variance"][0]
+    # The same run through `simulate`: the trajectory on the same grid, then the
+    # textbook estimator in NumPy.
+    sim = tmp_path / "sim.toml"
+    sim.write_text(base)
+    traj = _run(ratenet, "simulate", sim, tmp_path / "sim.h5")
+    with ra.open_file(traj) as f:
+        tr = f.trajectory()
+        t = tr.t
+        x = tr.x()
+    y = x[t >= 20.0 - 1e-9]
+    y = y - y.mean(axis=0)
+    T = y.shape[0]
+    ref = np.array([np.mean(np.sum(y[: T - k] * y[k:], axis=0) / (T - k)) for k in range(21)])
+    np.testing.assert_allclose(C, ref, rtol=1e-9, atol=1e-12)
+    assert C[0] > 0.1  # chaotic at g = 2.5

@@ -85,4 +85,33 @@ struct StableBranch {
 
 StableBranch stable_branch_edge(const ChaosCurve& c, const StableBranchOptions& opt = {});
 
+// The mean-field largest exponent of the same family against g (tanh with zero
+// mean coupling and zero input only).
+struct MeanFieldChaosCurve {
+    std::vector<double> g;             // in units of the family's g
+    std::vector<double> lambda_max;    // NaN where the DMFT failed
+    std::vector<std::string> status;
+    double g_eff_per_g = 1.0;          // the one-population coupling per unit g
+};
+
+// Everything a chaos study found: the curve, both estimates of g_c and the
+// mean-field prediction. Written to /chaos (docs/file-format.md).
+struct ChaosStudy {
+    std::string key;                   // the swept config key
+    ChaosCurve curve;                  // sorted by g
+    Eigen::MatrixXd lambda;            // G x S, the largest exponent per coupling and seed (NaN: none)
+    Eigen::Matrix<std::uint8_t, Eigen::Dynamic, Eigen::Dynamic> divergent;  // G x S
+    Crossing crossing;
+    StableBranch stable_branch;
+    // Mean field, in units of g_eff = meanfield_g_eff_per_g * g; NaN when not available
+    // (meanfield_message says why).
+    double meanfield_g_eff_per_g = 0.0;
+    double meanfield_mu_eff_per_g = 0.0;
+    double g_c_meanfield = 0.0;
+    std::string transition_meanfield = "unknown";
+    std::string meanfield_message;
+    bool has_meanfield_curve = false;
+    MeanFieldChaosCurve meanfield;
+};
+
 }  // namespace ratenet

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "ratenet/network.hpp"
+
 namespace ratenet {
 
 // ---------------------------------------------------------------- sets as bitmasks
@@ -280,5 +282,18 @@ struct SimulationCheckResult {
 // leave. Uses ratenet::Rng(opt.seed, ...) for every draw; W must be the one analysed.
 SimulationCheckResult verify_permitted_by_simulation(const Eigen::MatrixXd& W, const PermittedResult& result,
                                                      const SimulationCheckOptions& opt = {});
+
+// A network reduced to the form the enumerations take, x = [W x + b]_+ with
+// time constants tau: a threshold-linear unit g [u - theta]_+ becomes relu with
+// W -> g W and b -> g (b - theta), which has the same fixed points and the same
+// permitted sets. The current form, other transfer functions and N > 64 are
+// refused: invalid_parameter naming network.form, transfer.name or model.n,
+// whose rule names `analysis`.
+struct ReluForm {
+    Eigen::MatrixXd W;
+    Eigen::VectorXd b;
+    Eigen::VectorXd tau;
+};
+ReluForm relu_form(const Network& net, std::string_view analysis);
 
 }  // namespace ratenet

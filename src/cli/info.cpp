@@ -7,8 +7,10 @@
 
 #include "cli/common.hpp"
 #include "cli/simulate.hpp"
+#include "cli/sweep.hpp"
 #include "io/h5.hpp"
 #include "io/output.hpp"
+#include "io/sweep_file.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::cli {
@@ -79,6 +81,18 @@ std::string summarise(const std::string& path) {
             out << ", t = " << format_value(g.read_double_at("t", 0)) << " .. "
                 << format_value(g.read_double_at("t", t->shape[0] - 1));
         out << "\n";
+    }
+    if (const auto* sw = find("sweep"); sw && sw->group) {
+        // The registry's description of the results: their ranges, named and in units.
+        try {
+            const io::SweepFileContents c = io::read_sweep_file(path);
+            std::int64_t done = 0;
+            for (const auto& r : c.rows) done += r.has_value();
+            out << "  sweep: analysis " << printable(c.analysis) << ", " << done << " of " << c.n_points
+                << " points, shard " << printable(c.shard) << result_ranges(c.analysis, c.rows) << "\n";
+        } catch (const ratenet_error& e) {
+            out << "  sweep: cannot be summarised: " << printable(e.what()) << "\n";
+        }
     }
     out << "contents:\n";
     for (const auto& o : objects) {

@@ -8,7 +8,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "cli/parallel.hpp"
+#include "app/registry.hpp"
+#include "app/work_queue.hpp"
 #include "cli/sweep.hpp"
 #include "cli/simulate.hpp"
 #include "io/config.hpp"
@@ -20,7 +21,8 @@ int main(int argc, char** argv) {
     using namespace ratenet::cli;
     ratenet::h5::silence_errors();  // before any other HDF5 call (see h5.hpp)
     set_command_line(argc, argv);
-    Parallel& par = Parallel::instance(&argc, &argv);
+    ratenet::app::Parallel& par = ratenet::app::Parallel::instance(&argc, &argv);
+    ratenet::app::analyses();  // the registry describes the sweep results to the file description
     install_signal_handlers();
     CLI::App app{"ratenet: simulate and analyse recurrent rate networks"};
     app.set_version_flag("--version", std::string("ratenet ") + ratenet::build::version + " (" +

@@ -1,46 +1,26 @@
 #include "cli/sweep.hpp"
 
+#include <cmath>
 #include <exception>
+#include <limits>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <set>
 #include <sstream>
 
-#include "cli/parallel.hpp"
+#include "app/chaos_study.hpp"
+#include "app/registry.hpp"
+#include "app/sweep.hpp"
+#include "app/work_queue.hpp"
 #include "io/claim.hpp"
 #include "io/job.hpp"
-#include "io/point.hpp"
 #include "io/chaos_file.hpp"
 #include "io/sweep_file.hpp"
 #include "ratenet/build_info.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::cli {
-
-namespace {
-
-// "I/N" -> (I, N); "" -> (0, 1).
-std::pair<std::int64_t, std::int64_t> parse_shard(const std::string& s) {
-    if (s.empty()) return {0, 1};
-    const auto slash = s.find('/');
-    try {
-        if (slash == std::string::npos) throw std::invalid_argument(s);
-        std::size_t u1 = 0, u2 = 0;
-        const long long i = std::stoll(s.substr(0, slash), &u1);
-        const long long n = std::stoll(s.substr(slash + 1), &u2);
-        if (u1 != slash || u2 != s.size() - slash - 1) throw std::invalid_argument(s);
-        if (n < 1) throw invalid_parameter("--shard", s, "N must be >= 1");
-        if (i < 0 || i >= n) throw invalid_parameter("--shard", s, "I must be in 0 .. N-1 (I/N, 0-based)");
-        return {i, n};
-    } catch (const invalid_parameter&) {
-        throw;
-    } catch (const std::exception&) {
-        throw invalid_parameter("--shard", s, "must have the form I/N with 0 <= I < N");
-    }
-}
-
-}  // namespace
 
 void check_shard_given(const CLI::Option& opt, const std::string& value) {
     if (opt.count() > 0 && value.empty())
@@ -49,124 +29,86 @@ void check_shard_given(const CLI::Option& opt, const std::string& value) {
 
 namespace {
 
-// Checks the config of the first and last point before anything runs, so that a
-// misspelt swept key fails at once with the file and key (exit 2).
-void validate_points(const io::Config& cfg, const io::SweepPlan& plan) {
-    for (std::int64_t p : {std::int64_t{0}, plan.n_points() - 1}) {
-        io::validate_point(io::point_config(cfg, plan, p), plan.analysis);
+// The engine's progress on a terminal line, its warnings on stderr.
+class CliSweepObserver : public app::SweepObserver {
+public:
+    explicit CliSweepObserver(bool show) : show_(show) {}
+    void started(std::int64_t total) override { progress_.emplace(static_cast<double>(total), show_); }
+    void progress(std::int64_t done) override {
+        if (progress_) progress_->update(static_cast<double>(done));
     }
-}
+    void finished() override {
+        if (progress_) progress_->finish();
+    }
+    void warning(const std::string& text) override { std::cerr << "ratenet: warning: " << printable(text) << "\n"; }
+
+private:
+    bool show_;
+    std::optional<Progress> progress_;
+};
 
 }  // namespace
 
-SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::SweepPlan& plan, const std::string& shard_text,
+std::string result_ranges(const std::string& analysis, const std::vector<std::optional<io::PointResult>>& rows) {
+    std::ostringstream ss;
+    const app::Analysis& a = app::find_analysis(analysis);
+    for (const auto& f : a.fields) {
+        if (f.dims.size() != 1) continue;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        std::int64_t n = 0;
+        for (const auto& row : rows) {
+            if (!row) continue;
+            for (const auto& [name, v] : row->values)
+                if (name == f.name && v.size() == 1 && std::isfinite(v[0])) {
+                    lo = std::min(lo, v[0]);
+                    hi = std::max(hi, v[0]);
+                    ++n;
+                }
+        }
+        if (n == 0) continue;
+        ss << "\n  " << f.long_name << " (" << f.name << "): " << lo;
+        if (hi > lo) ss << " .. " << hi;
+        if (f.units != "1") ss << " [" << f.units << "]";
+    }
+    return ss.str();
+}
+
+std::string sweep_summary(const std::string& path, const io::SweepPlan& plan,
+                          const std::vector<std::optional<io::PointResult>>& rows) {
+    std::int64_t done = 0, failed = 0;
+    for (const auto& row : rows)
+        if (row) {
+            ++done;
+            failed += row->status.rfind("failed", 0) == 0;
+        }
+    std::ostringstream ss;
+    ss << "wrote " << path << ": " << done << " of " << plan.n_points() << " points (" << plan.analysis << ")"
+       << (failed ? ", " + std::to_string(failed) + " failed" : "") << result_ranges(plan.analysis, rows);
+    return ss.str();
+}
+
+SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::SweepPlan& plan, const std::string& shard,
                    bool resume, const std::string& kind,
                    const std::function<void(io::OutputFile&, const std::vector<std::optional<io::PointResult>>&)>& extra) {
-    Parallel& par = Parallel::instance();
-    const auto [shard, n_shards] = parse_shard(shard_text);
-    if (par.active() && n_shards > 1)
-        throw invalid_parameter("--shard", shard_text, "cannot be combined with an MPI run (use one or the other)");
-    if (par.active() && par.size() > plan.n_points())
-        throw invalid_parameter("mpirun -n", std::to_string(par.size()),
-                                "more MPI ranks than sweep points (" + std::to_string(plan.n_points()) + ")");
-    if (n_shards > plan.n_points())
-        throw invalid_parameter("--shard", shard_text,
-                                "more shards than sweep points (" + std::to_string(plan.n_points()) + ")");
-    validate_points(cfg, plan);
-    const std::string out_path = output_path(o, cfg);
-    // Rank 0 owns the name (OUT, OUT.part and OUT.points/) for the whole run.
-    std::unique_ptr<io::OutputClaim> claim;
-    std::exception_ptr refused;
-    if (par.rank() == 0) {
-        try {
-            claim = std::make_unique<io::OutputClaim>(out_path, o.force);
-            claim->refuse_leftover_part(o.force);
-        } catch (const invalid_parameter&) {
-            refused = std::current_exception();
-        }
-    }
-    if (!par.all(!refused)) {
-        if (refused) std::rethrow_exception(refused);
-        throw invalid_parameter("-o", out_path, "refused on rank 0");
-    }
-    io::Journal journal(out_path + ".points", plan.hash);
-    // Every failure on one rank is shared before the next collective call, so no
-    // rank waits forever for one that has left.
-    std::exception_ptr failed;
-    if (par.rank() == 0) {
-        try {
-            if (o.force && !resume && std::filesystem::exists(journal.dir())) journal.remove_all();
-            journal.open(resume);
-        } catch (...) {
-            failed = std::current_exception();
-        }
-    }
-    if (!par.all(!failed)) {
-        if (failed) std::rethrow_exception(failed);
-        throw io_error(journal.dir(), "the sweep could not start on rank 0");
-    }
-    // This run's points: all, or those of the shard (p mod N == I).
-    std::vector<std::int64_t> mine;
-    for (std::int64_t p = shard; p < plan.n_points(); p += n_shards) mine.push_back(p);
-    SweepRun run;
-    run.path = out_path;
-    Progress progress(static_cast<double>(mine.size()), !o.quiet && par.rank() == 0);
-    par.start_counter(static_cast<std::int64_t>(mine.size()));
-    std::int64_t done = 0;
-    bool interrupted = false;
-    for (std::int64_t k = par.next(); k >= 0; k = par.next()) {
-        const std::int64_t p = mine[static_cast<std::size_t>(k)];
-        if (stop_flag().load() || failed) {
-            interrupted = interrupted || stop_flag().load();
-            continue;  // keep claiming so the counter drains; nothing more is computed
-        }
-        try {
-            std::string damaged;
-            if (journal.has(p, &damaged)) continue;  // committed by an earlier (killed) run
-            if (!damaged.empty()) std::cerr << "ratenet: warning: " << damaged << "; point " << p << " runs again\n";
-            const io::Config pc = io::point_config(cfg, plan, p);
-            const io::PointResult r = io::run_point(pc, plan.analysis, plan.ensemble, &stop_flag());
-            if (r.status == "interrupted") {
-                interrupted = true;
-                continue;
-            }
-            journal.write(p, r);
-        } catch (...) {
-            failed = std::current_exception();  // a full disk, say: reported after the counter drained
-            continue;
-        }
-        progress.update(static_cast<double>(++done));
-    }
-    progress.finish();
-    par.end_counter();
-    if (!par.all(!failed)) {
-        if (failed) std::rethrow_exception(failed);
-        throw io_error(journal.dir(), "the sweep failed on another rank; finished points are kept, continue with --resume");
-    }
-    interrupted = !par.all(!interrupted);
-    if (interrupted) {
+    app::Parallel& par = app::Parallel::instance();
+    app::SweepRequest req;
+    req.output = output_path(o, cfg);
+    req.force = o.force;
+    req.resume = resume;
+    req.shard = shard;
+    req.kind = kind;
+    req.info = run_info(kind, cfg, io::read_seeds(cfg));
+    req.stop = &stop_flag();
+    CliSweepObserver observer(!o.quiet && par.rank() == 0);
+    SweepRun r;
+    r.run = app::run_sweep(cfg, plan, req, par, observer, extra);
+    if (r.run.interrupted) {
         if (par.rank() == 0)
-            std::cerr << "ratenet: sweep interrupted; finished points are kept in " << journal.dir()
-                      << "; run again with --resume to continue\n";
-        run.exit_code = interrupted_exit_code();
-        return run;
+            std::cerr << "ratenet: sweep interrupted; finished points are kept in " << req.output
+                      << ".points; run again with --resume to continue\n";
+        r.exit_code = interrupted_exit_code();
     }
-    if (par.rank() != 0) return run;
-    run.rows.resize(static_cast<std::size_t>(plan.n_points()));
-    for (std::int64_t p : mine) run.rows[static_cast<std::size_t>(p)] = journal.read(p);
-    io::OutputFile out(*claim);
-    io::Seeds seeds = io::read_seeds(cfg);
-    out.write_header(run_info(kind, cfg, seeds));
-    io::write_sweep_group(out, plan, run.rows, n_shards > 1 ? shard_text : "all");
-    if (extra) extra(out, run.rows);
-    out.set_status("completed", "");
-    out.commit();
-    run.wrote = true;
-    // The file is complete: a point directory that cannot be removed is only reported.
-    std::error_code ec;
-    std::filesystem::remove_all(journal.dir(), ec);
-    if (ec) std::cerr << "ratenet: warning: cannot remove " << journal.dir() << ": " << ec.message() << "\n";
-    return run;
+    return r;
 }
 
 void setup_sweep(CLI::App& app, int& exit_code) {
@@ -183,18 +125,9 @@ void setup_sweep(CLI::App& app, int& exit_code) {
             check_shard_given(*shard_opt, *shard);
             const io::Config cfg = load_config(*opt);
             if (!cfg.has("sweep")) cfg.fail("sweep", "", "missing section [sweep]");
-            const io::SweepPlan plan = io::read_sweep_plan(cfg);
+            const io::SweepPlan plan = app::read_sweep_plan(cfg);
             const SweepRun r = run_sweep(*opt, cfg, plan, *shard, *resume, "sweep", nullptr);
-            if (r.wrote) {
-                std::int64_t done = 0, failed = 0;
-                for (const auto& row : r.rows)
-                    if (row) {
-                        ++done;
-                        failed += row->status.rfind("failed", 0) == 0;
-                    }
-                say(*opt, "wrote " + r.path + ": " + std::to_string(done) + " of " + std::to_string(plan.n_points()) +
-                              " points (" + plan.analysis + ")" + (failed ? ", " + std::to_string(failed) + " failed" : ""));
-            }
+            if (r.run.wrote) say(*opt, sweep_summary(r.run.path, plan, r.run.rows));
             return r.exit_code;
         });
     });
@@ -291,7 +224,7 @@ void setup_merge(CLI::App& app, int& exit_code) {
                     throw invalid_parameter("SHARD", shards->front(), "its stored config cannot be read: " + e.detail());
                 }
             }();
-            const io::SweepPlan plan = io::read_sweep_plan(cfg, first.analysis);
+            const io::SweepPlan plan = app::read_sweep_plan(cfg, first.analysis);
             if (plan.hash != first.hash || plan.n_points() != first.n_points)
                 throw invalid_parameter("SHARD", shards->front(), "its stored config does not match its sweep hash");
             std::int64_t missing = 0;
@@ -304,7 +237,7 @@ void setup_merge(CLI::App& app, int& exit_code) {
             io::OutputFile out(claim);
             out.write_header(run_info(first.kind, cfg, io::read_seeds(cfg)));
             io::write_sweep_group(out, plan, rows, "all");
-            if (first.kind == "chaos" && !missing) io::write_chaos_group(out, cfg, plan, rows);
+            if (first.kind == "chaos" && !missing) io::write_chaos_group(out, app::chaos_study(cfg, plan, rows));
             out.set_status(missing ? "incomplete" : "completed",
                            missing ? std::to_string(missing) + " points missing from the shards" : "");
             out.commit();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/output.hpp"
+#include "app/sweep.hpp"
 #include "io/point.hpp"
 #include "io/sweep_plan.hpp"
 
@@ -21,15 +22,19 @@ void check_shard_given(const CLI::Option& opt, const std::string& value);
 
 struct SweepRun {
     int exit_code = 0;
-    bool wrote = false;            // this process wrote the output (rank 0)
-    std::string path;
-    std::vector<std::optional<io::PointResult>> rows;
+    app::SweepRun run;
 };
-// Runs a plan over the points of this shard (or all, or dynamically over MPI
-// ranks), journaling each point, then assembles the output on rank 0. extra
-// writes further groups (e.g. /chaos) before the file is committed.
-// shard: "I/N" or empty (all points); an empty --shard '' is refused by the caller.
+// app::run_sweep with the command's options, the MPI work queue, a progress
+// line and the message of an interrupted sweep. extra writes further groups
+// (e.g. /chaos) before the file is committed. shard: "I/N" or empty (all
+// points); an empty --shard '' is refused by the caller.
 SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::SweepPlan& plan, const std::string& shard,
                    bool resume, const std::string& kind,
                    const std::function<void(io::OutputFile&, const std::vector<std::optional<io::PointResult>>&)>& extra);
+// One line per scalar result of the analysis: its range over the points, named
+// and in units as the registry describes it (for `sweep` and `info`).
+std::string result_ranges(const std::string& analysis, const std::vector<std::optional<io::PointResult>>& rows);
+// "wrote OUT: P of Q points (analysis)", then result_ranges.
+std::string sweep_summary(const std::string& path, const io::SweepPlan& plan,
+                          const std::vector<std::optional<io::PointResult>>& rows);
 }  // namespace ratenet::cli

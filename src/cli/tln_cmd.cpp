@@ -49,7 +49,7 @@ int run_permitted(const TlnCliOptions& o) {
     const io::Config cfg = load_config(o.common);
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
-    const io::TlnProblem p = io::tln_problem(cfg, net, "permitted");
+    const ratenet::ReluForm p = io::tln_problem(cfg, net, "permitted");
     io::PermittedJob job = io::read_permitted(cfg);
     job.verify = job.verify || o.verify;
     job.options.stop = &stop_flag();
@@ -97,7 +97,7 @@ int run_fixed_points(const TlnCliOptions& o) {
     const io::Config cfg = load_config(o.common);
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
-    const io::TlnProblem p = io::tln_problem(cfg, net, "fixed-points");
+    const ratenet::ReluForm p = io::tln_problem(cfg, net, "fixed-points");
     FixedPointOptions opt = io::read_fixed_points(cfg, net);
     opt.stop = &stop_flag();
     const io::OutputClaim claim(output_path(o.common, cfg), o.common.force);

@@ -1,13 +1,11 @@
 #pragma once
 // `ratenet chaos`: the [chaos] section turned into a Lyapunov sweep over the
-// coupling, and the /chaos group computed from the sweep's points together with
-// the mean-field predictions.
+// coupling, and the /chaos group (the study itself is app/chaos_study.hpp).
 #include <optional>
 #include <vector>
 
 #include "io/config.hpp"
 #include "io/output.hpp"
-#include "io/point.hpp"
 #include "io/sweep_plan.hpp"
 #include "ratenet/chaos.hpp"
 
@@ -23,8 +21,7 @@ ChaosStudyOptions read_chaos_options(const Config& cfg);
 Config chaos_sweep_config(const Config& cfg);
 
 // Writes /chaos: per-g statistics, g_c with its uncertainty, the mean-field g_c
-// and, for tanh, the mean-field largest exponent.
-void write_chaos_group(OutputFile& out, const Config& cfg, const SweepPlan& plan,
-                       const std::vector<std::optional<PointResult>>& rows);
+// and, for tanh, the mean-field largest exponent (/chaos/meanfield).
+void write_chaos_group(OutputFile& out, const ChaosStudy& study);
 
 }  // namespace ratenet::io

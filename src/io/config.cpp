@@ -10,11 +10,21 @@
 
 namespace ratenet::io {
 
-const std::vector<std::string>& known_sections() {
-    static const std::vector<std::string> s = {"model",        "network",   "transfer", "input",
-                                               "initial",      "simulate",  "seeds",    "output",
-                                               "permitted",    "fixed_points", "lyapunov", "sweep", "chaos"};
+namespace {
+// The sections of the network and of the commands; the analyses' own sections
+// come from the analysis registry (add_known_sections).
+std::vector<std::string>& sections() {
+    static std::vector<std::string> s = {"model", "network", "transfer", "input", "initial",
+                                         "seeds", "output",  "sweep",    "chaos"};
     return s;
+}
+}  // namespace
+
+const std::vector<std::string>& known_sections() { return sections(); }
+
+void add_known_sections(const std::vector<std::string>& more) {
+    for (const auto& m : more)
+        if (std::find(sections().begin(), sections().end(), m) == sections().end()) sections().push_back(m);
 }
 
 namespace {
@@ -170,9 +180,24 @@ void Config::fail(const std::string& key, const std::string& value, const std::s
 Section::Section(const Config& cfg, std::string name, const toml::table* tbl)
     : cfg_(&cfg), name_(std::move(name)), tbl_(tbl) {}
 
-bool Section::has(const std::string& key) const { return tbl_ && tbl_->contains(key); }
+namespace {
+KeyCensus* census = nullptr;
+void count_key(const std::string& section, const std::string& key, const std::string& def) {
+    if (!census) return;
+    auto& d = census->keys[section][key];
+    if (d.empty()) d = def;
+}
+}  // namespace
+
+void set_key_census(KeyCensus* c) { census = c; }
+
+bool Section::has(const std::string& key) const {
+    count_key(name_, key, "");
+    return tbl_ && tbl_->contains(key);
+}
 
 const toml::node* Section::get(const std::string& key) {
+    count_key(name_, key, "");
     asked_.insert(key);
     return tbl_ ? tbl_->get(key) : nullptr;
 }
@@ -200,7 +225,10 @@ void Section::fail(const std::string& key, const std::string& value, const std::
     cfg_->fail(full_key(key), value, rule);
 }
 
-double Section::number(const std::string& key, double def) { return number_opt(key).value_or(def); }
+double Section::number(const std::string& key, double def) {
+    count_key(name_, key, format_value(def));
+    return number_opt(key).value_or(def);
+}
 
 std::optional<double> Section::number_opt(const std::string& key) {
     const toml::node* n = get(key);
@@ -214,6 +242,7 @@ std::optional<double> Section::number_opt(const std::string& key) {
 }
 
 std::int64_t Section::integer(const std::string& key, std::int64_t def) {
+    count_key(name_, key, std::to_string(def));
     const toml::node* n = get(key);
     if (!n) return def;
     if (auto i = n->value_exact<std::int64_t>()) return *i;
@@ -223,6 +252,7 @@ std::int64_t Section::integer(const std::string& key, std::int64_t def) {
 }
 
 std::uint64_t Section::seed(const std::string& key, std::uint64_t def) {
+    count_key(name_, key, std::to_string(def));
     const toml::node* n = get(key);
     if (!n) return def;
     auto i = n->value_exact<std::int64_t>();
@@ -231,6 +261,7 @@ std::uint64_t Section::seed(const std::string& key, std::uint64_t def) {
 }
 
 bool Section::boolean(const std::string& key, bool def) {
+    count_key(name_, key, def ? "true" : "false");
     const toml::node* n = get(key);
     if (!n) return def;
     if (auto b = n->value_exact<bool>()) return *b;
@@ -238,6 +269,7 @@ bool Section::boolean(const std::string& key, bool def) {
 }
 
 std::string Section::string(const std::string& key, const std::string& def) {
+    count_key(name_, key, "\"" + def + "\"");
     const toml::node* n = get(key);
     if (!n) return def;
     if (auto s = n->value_exact<std::string>()) return *s;

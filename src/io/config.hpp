@@ -6,6 +6,7 @@
 // and the rule: `configs/x.toml: network.tau = -1: must be > 0`.
 #include <Eigen/Core>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -91,7 +92,17 @@ private:
 // The closest candidate within a small edit distance, or "".
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
 
-// The top-level tables ratenet reads.
+// The top-level tables ratenet reads: the network's and the commands', and
+// those the analysis registry adds (app/registry.hpp) when it is loaded.
 const std::vector<std::string>& known_sections();
+void add_known_sections(const std::vector<std::string>& sections);
+
+// Every key the readers ask for, by section, with its default as text ("" when
+// the reader has none): recorded while a census is set, so a test can hold
+// docs/config.md to what the code reads. Not thread-safe; for tests.
+struct KeyCensus {
+    std::map<std::string, std::map<std::string, std::string>> keys;
+};
+void set_key_census(KeyCensus* census);
 
 }  // namespace ratenet::io

@@ -337,4 +337,32 @@ SimulateJob read_simulate(const Config& cfg, const Network& net, const Seeds& se
     return job;
 }
 
+AutocorrelationOptions read_autocorrelation(const Config& cfg, const Network& net, const Seeds& seeds) {
+    Section s = cfg.section("autocorrelation");
+    AutocorrelationOptions o;
+    auto& in = o.integrator;
+    const std::string method = s.string("method", std::string(to_string(in.method)));
+    if (!parse_method(method, in.method)) s.fail("method", "\"" + method + "\"", "must be \"euler\", \"rk4\" or \"dopri5\"");
+    in.dt = s.number("dt", in.dt);
+    in.atol = s.number("atol", in.atol);
+    in.rtol = s.number("rtol", in.rtol);
+    in.bound = s.number("bound", in.bound);
+    in.noise_seed = seeds.noise;
+    o.t_warmup = s.number("t_warmup", o.t_warmup);
+    o.t_sim = s.number("t_sim", o.t_sim);
+    o.dt_sample = s.number("dt_sample", o.dt_sample);
+    o.max_lag = s.number("max_lag", o.max_lag);
+    const std::string var = s.string("variable", std::string(to_string(o.variable)));
+    if (!parse_correlated_variable(var, o.variable)) s.fail("variable", "\"" + var + "\"", "must be \"state\" or \"rate\"");
+    try {
+        o.validate(net.size());
+        if (net.input.noise_sigma > 0 && in.method != Method::euler)
+            throw invalid_parameter("method", "\"" + method + "\"", "input.noise_sigma > 0 needs method = \"euler\" (Euler-Maruyama)");
+    } catch (const invalid_parameter&) {
+        rethrow_in(cfg, "autocorrelation");
+    }
+    s.finish();
+    return o;
+}
+
 }  // namespace ratenet::io

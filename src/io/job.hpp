@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/config.hpp"
+#include "ratenet/autocorrelation.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/models/spec.hpp"
 #include "ratenet/network.hpp"
@@ -50,6 +51,11 @@ struct SimulateJob {
 };
 // [simulate]
 SimulateJob read_simulate(const Config& cfg, const Network& net, const Seeds& seeds);
+
+// [autocorrelation]: the window (t_warmup, t_sim, dt_sample, max_lag), the
+// variable (state | rate) and the stepping (method, dt, atol, rtol, bound);
+// the noise comes from seeds.noise.
+AutocorrelationOptions read_autocorrelation(const Config& cfg, const Network& net, const Seeds& seeds);
 
 // Rethrows an invalid_parameter from the numerical core as coming from the file,
 // with its key inside `section`.

@@ -20,6 +20,14 @@ namespace ratenet::io::schema {
 enum class Type { f64, real, i64, u64, u8, str, f64_list };
 std::string_view to_string(Type t);
 
+// Units (CF style): the model's time unit is the unit of tau.
+namespace units {
+inline constexpr std::string_view time_units = "time (units of tau)";
+inline constexpr std::string_view rate_units = "1/time (units of tau)";
+inline constexpr std::string_view model_units = "model units";
+inline constexpr std::string_view one = "1";
+}  // namespace units
+
 // A named axis. coordinate: a dataset of the dimension's own name holds its
 // values (times, neuron indices, couplings); otherwise the dimension has no
 // values (netCDF's "dimension but not a variable"): it names the axis only.
@@ -54,8 +62,16 @@ struct GroupSpec {
     std::vector<Field> fields;
 };
 
-// Every group of every file kind, in the order of docs/file-format.md.
+// Every group of every file kind, in the order of docs/file-format.md. Throws
+// internal_error until the sweep results have been added (below).
 const std::vector<GroupSpec>& groups();
+// The per-point results of a sweep (results/<name> in /sweep, with their extra
+// axes) are described by the analysis registry (app/registry.hpp), which adds
+// them here once, when it is first used, before any file is written or checked.
+// doc (markdown) is printed after the group's intro.
+void add_sweep_results(const std::vector<Dim>& dims, const std::vector<Field>& fields, const std::string& doc);
+// Text added to a group's docs that way ("" for most groups).
+const std::string& notes(std::string_view path);
 // The group's description; throws internal_error for an undescribed group.
 const GroupSpec& group(std::string_view path);
 // The field (dataset or attribute) of a group, nullptr when undescribed.

@@ -1,16 +1,18 @@
 // The description of ratenet's files: every group, dataset and attribute, once.
 // docs/file-format.md is generated from this table (`ratenet schema`).
+#include <algorithm>
+
 #include "io/schema.hpp"
+#include "ratenet/errors.hpp"
 
 namespace ratenet::io::schema {
 
 namespace {
 
-// Units (CF style): the model's time unit is the unit of tau.
-constexpr std::string_view time_units = "time (units of tau)";
-constexpr std::string_view rate_units = "1/time (units of tau)";
-constexpr std::string_view model_units = "model units";
-constexpr std::string_view one = "1";
+using units::model_units;
+using units::one;
+using units::rate_units;
+using units::time_units;
 
 Field ds(std::string_view name, Type t, std::vector<std::string_view> dims, std::string_view units,
          std::string_view long_name, std::string_view meaning, std::string_view when = {}) {
@@ -32,14 +34,6 @@ Field at(std::string_view name, Type t, std::string_view meaning, std::string_vi
     f.type = t;
     f.meaning = meaning;
     f.when = when;
-    return f;
-}
-
-// A per-point result of a sweep (NaN where a point did not run or failed).
-Field result(std::string_view name, std::vector<std::string_view> dims, std::string_view units, std::string_view long_name,
-             std::string_view meaning, std::string_view analysis) {
-    Field f = ds(name, Type::f64, std::move(dims), units, long_name, meaning, analysis);
-    f.squeeze_last = f.dims.size() > 1;
     return f;
 }
 
@@ -333,51 +327,14 @@ std::vector<GroupSpec> make() {
                  "to `OUT.h5.points/` (one file per point, written under a temporary name and renamed); this group is "
                  "assembled from them at the end, and `--resume` skips the points found there. `ratenet merge` "
                  "assembles the same group from shards. In `results/`, a last axis of length 1 is left out.",
-                 {{"point", "sweep point"},
-                  {"key", "swept config key, then seed_index"},
-                  {"member", "ensemble member (simulate with an ensemble)"},
-                  {"exponent", "Lyapunov exponent, largest first"}},
+                 {{"point", "sweep point"}, {"key", "swept config key, then seed_index"}},
                  {
                      ds("keys", Type::str, {"key"}, one, "swept key", "the swept config keys (dotted paths), then `seed_index`"),
                      ds("params", Type::f64, {"point", "key"}, one, "parameter value", "one row per point"),
                      ds("status", Type::str, {"point"}, one, "point status",
                         "`completed`, `diverged`, `truncated`, `failed: <message>`, or empty for a point not run yet"),
                      ds("seconds", Type::f64, {"point"}, "s", "wall time", "wall time per point"),
-                     result("results/mean_rate", {"point", "member"}, model_units, "mean rate",
-                            "time average (second half) of the population-mean rate", "analysis `simulate`"),
-                     result("results/temporal_std", {"point", "member"}, model_units, "temporal standard deviation",
-                            "population average of each neuron's temporal standard deviation (second half)",
-                            "analysis `simulate`"),
-                     result("results/final_rms", {"point", "member"}, model_units, "final RMS state",
-                            "root mean square of the final state", "analysis `simulate`"),
-                     result("results/t_final", {"point"}, time_units, "time reached", "time reached", "analysis `simulate`"),
-                     result("results/lambda_max", {"point"}, rate_units, "largest Lyapunov exponent", "largest exponent",
-                            "analysis `lyapunov`"),
-                     result("results/lambda_max_error", {"point"}, rate_units, "standard error", "its standard error",
-                            "analysis `lyapunov`"),
-                     result("results/exponents", {"point", "exponent"}, rate_units, "Lyapunov exponent", "the k exponents",
-                            "analysis `lyapunov`"),
-                     result("results/errors", {"point", "exponent"}, rate_units, "standard error", "their standard errors",
-                            "analysis `lyapunov`"),
-                     result("results/kaplan_yorke", {"point"}, one, "Kaplan-Yorke dimension", "Kaplan-Yorke dimension",
-                            "analysis `lyapunov`"),
-                     result("results/entropy_rate", {"point"}, rate_units, "entropy rate", "sum of the positive exponents",
-                            "analysis `lyapunov`"),
-                     result("results/sum", {"point"}, rate_units, "sum of exponents", "sum of the k exponents",
-                            "analysis `lyapunov`"),
-                     result("results/mean_trace", {"point"}, rate_units, "mean Jacobian trace",
-                            "time average of the Jacobian's trace", "analysis `lyapunov`"),
-                     result("results/count", {"point"}, one, "fixed points", "number of fixed points",
-                            "analysis `fixed_points`"),
-                     result("results/n_stable", {"point"}, one, "stable fixed points", "stable fixed points",
-                            "analysis `fixed_points`"),
-                     result("results/n_unstable", {"point"}, one, "unstable fixed points", "unstable fixed points",
-                            "analysis `fixed_points`"),
-                     result("results/n_marginal", {"point"}, one, "marginal fixed points", "marginal fixed points",
-                            "analysis `fixed_points`"),
-                     result("results/index_sum", {"point"}, one, "index sum", "sum of the fixed points' indices",
-                            "analysis `fixed_points`"),
-                     at("analysis", Type::str, "`simulate`, `lyapunov` or `fixed_points`"),
+                     at("analysis", Type::str, "the analysis run at every point (the table below)"),
                      at("n_points", Type::i64, "number of points"),
                      at("seeds", Type::i64, "seed indices per parameter combination"),
                      at("ensemble", Type::i64, "simulate: initial conditions integrated together (0 = off)"),
@@ -444,9 +401,38 @@ std::vector<GroupSpec> make() {
 
 }  // namespace
 
-const std::vector<GroupSpec>& groups() {
-    static const std::vector<GroupSpec> g = make();
+namespace {
+std::vector<GroupSpec>& storage() {
+    static std::vector<GroupSpec> g = make();
     return g;
+}
+bool results_added = false;
+std::string sweep_notes;
+}  // namespace
+
+const std::string& notes(std::string_view path) {
+    static const std::string none;
+    return path == "sweep" ? sweep_notes : none;
+}
+
+const std::vector<GroupSpec>& groups() {
+    if (!results_added)
+        throw internal_error("the sweep results are not described yet: load the analysis registry "
+                             "(app::analyses()) before writing or checking files");
+    return storage();
+}
+
+void add_sweep_results(const std::vector<Dim>& dims, const std::vector<Field>& fields, const std::string& doc) {
+    if (results_added) throw internal_error("add_sweep_results called twice");
+    sweep_notes = doc;
+    for (auto& g : storage()) {
+        if (g.path != "sweep") continue;
+        g.dims.insert(g.dims.end(), dims.begin(), dims.end());
+        // After the datasets, before the attributes (the order of the docs).
+        auto at = std::find_if(g.fields.begin(), g.fields.end(), [](const Field& f) { return f.attribute; });
+        g.fields.insert(at, fields.begin(), fields.end());
+    }
+    results_added = true;
 }
 
 }  // namespace ratenet::io::schema

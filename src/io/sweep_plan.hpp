@@ -5,7 +5,7 @@
 // varying fastest, the seed index fastest of all).
 //
 //   [sweep]
-//   analysis = "lyapunov"          # simulate | lyapunov | fixed_points
+//   analysis = "lyapunov"          # an analysis of the registry (app/registry.hpp)
 //   seeds = 4                      # seed_index = 0 .. 3 for every point
 //   [sweep.params]
 //   "model.g" = { linspace = [0.5, 2.0, 7] }
@@ -24,7 +24,7 @@
 namespace ratenet::io {
 
 struct SweepPlan {
-    std::string analysis;                        // simulate | lyapunov | fixed_points
+    std::string analysis;                        // an analysis of the registry
     std::vector<std::string> keys;               // swept keys, sorted
     std::vector<std::vector<double>> values;     // values per key
     std::vector<bool> integer_key;               // the key takes integers (all its values are whole)
@@ -41,6 +41,7 @@ struct SweepPlan {
 };
 
 // Reads [sweep]; analysis_override replaces sweep.analysis (used by `ratenet chaos`).
+// The analysis' name is checked against the registry by app::read_sweep_plan.
 SweepPlan read_sweep_plan(const Config& cfg, const std::string& analysis_override = "");
 
 // The config of point p: the base with the point's values set and its seeds derived.

@@ -9,23 +9,12 @@
 
 namespace ratenet::io {
 
-TlnProblem tln_problem(const Config& cfg, const Network& net, const std::string& analysis) {
-    if (net.form != Form::rate)
-        cfg.fail("network.form", "\"current\"", analysis + " needs the rate form tau dx/dt = -x + [W x + b]_+");
-    double g = 1.0, theta = 0.0;
-    if (net.phi.kind == TransferKind::threshold_linear) {
-        g = net.phi.gain;
-        theta = net.phi.theta;
-    } else if (net.phi.kind != TransferKind::relu) {
-        cfg.fail("transfer.name", "\"" + net.phi.name() + "\"",
-                 analysis + " needs a threshold-linear transfer function (relu or threshold_linear)");
+ReluForm tln_problem(const Config& cfg, const Network& net, const std::string& analysis) {
+    try {
+        return relu_form(net, analysis);
+    } catch (const invalid_parameter& e) {
+        throw e.in_file(cfg.path());
     }
-    if (net.size() > 64) cfg.fail("model.n", std::to_string(net.size()), analysis + " handles at most 64 neurons");
-    TlnProblem p;
-    p.W = g * net.dense_W();
-    p.b = g * (net.input.b.array() - theta).matrix();
-    p.tau = net.tau;
-    return p;
 }
 
 PermittedJob read_permitted(const Config& cfg) {

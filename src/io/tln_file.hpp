@@ -11,15 +11,8 @@
 
 namespace ratenet::io {
 
-// The network as x = [W x + b]_+: a threshold-linear unit g [u - theta]_+ becomes
-// relu with W -> g W and b -> g (b - theta) (the same fixed points and sets). Other
-// transfer functions and the current form are refused (invalid_parameter).
-struct TlnProblem {
-    Eigen::MatrixXd W;
-    Eigen::VectorXd b;
-    Eigen::VectorXd tau;
-};
-TlnProblem tln_problem(const Config& cfg, const Network& net, const std::string& analysis);
+// relu_form (ratenet/tln.hpp) with the config's file named in its errors.
+ReluForm tln_problem(const Config& cfg, const Network& net, const std::string& analysis);
 
 struct PermittedJob {
     PermittedOptions options;

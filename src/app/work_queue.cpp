@@ -1,4 +1,4 @@
-#include "cli/parallel.hpp"
+#include "app/work_queue.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,7 +15,7 @@
 #include <mpi.h>
 #endif
 
-namespace ratenet::cli {
+namespace ratenet::app {
 
 #ifdef RATENET_HAVE_MPI
 namespace {
@@ -141,4 +141,4 @@ void Parallel::finalize() {
 #endif
 }
 
-}  // namespace ratenet::cli
+}  // namespace ratenet::app
