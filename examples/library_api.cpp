@@ -1,10 +1,13 @@
-// ratenet as a library: list the analyses, run one on a config, run a sweep
-// to a ratenet file, read it back and check it against the file format.
-// Exits non-zero if anything is not as expected.
+// ratenet as a library: list the analyses, run one on a config, simulate a
+// network to a ratenet file and read its trajectory back, run a sweep to a
+// file, read it back and check it against the file format. Exits non-zero if
+// anything is not as expected.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <ratenet/errors.hpp>
+#include <ratenet/models.hpp>
 #include <ratenet/run.hpp>
 
 namespace api = ratenet::api;
@@ -27,10 +30,35 @@ edges = [[0, 1], [1, 2], [2, 0]]
     std::printf("ctln 3-cycle: %s, %g fixed point(s), %g stable\n", fp.status.c_str(), fp["count"][0], fp["n_stable"][0]);
     if (fp.status != "completed" || fp["count"][0] != 1 || fp["n_stable"][0] != 0) return 1;
 
-    // A sweep of the autocorrelation of a random tanh network over the coupling,
-    // written to a ratenet file as `ratenet sweep` writes it.
+    // A simulation written to a file, as `ratenet simulate` writes it, and its
+    // trajectory read back with its axis names and units: a winner-take-all
+    // circuit (Hahnloser et al. 2000) settles with only the most driven neuron
+    // active, at b / (1 - alpha + beta).
     const auto dir = std::filesystem::temp_directory_path() / "ratenet_library_api";
     std::filesystem::create_directories(dir);
+    const std::string wta = (dir / "wta.toml").string(), wta_out = (dir / "wta.h5").string();
+    std::ofstream(wta) << R"([model]
+name = "hahnloser_wta"
+n = 4
+[input]
+b = [0.2, 1.0, 0.3, 0.1]
+[initial]
+x0 = 0.1
+[simulate]
+t_end = 60.0
+dt_out = 0.5
+)";
+    const std::string status = api::run_to_file("simulate", wta, wta_out, true);
+    const api::Variable x = api::read_variable(wta_out, "trajectory/x");
+    const ratenet::HahnloserWtaParams p;
+    const double expected = 1.0 / (1 - p.alpha + p.beta), winner = x.data[(x.shape[0] - 1) * x.shape[1] + 1];
+    std::printf("simulate: %s; x has axes (%s, %s) in %s; winner rate %.6f (expected %.6f)\n", status.c_str(),
+                x.dims[0].c_str(), x.dims[1].c_str(), x.units.c_str(), winner, expected);
+    if (status != "completed" || x.dims != std::vector<std::string>{"t", "neuron"} || std::abs(winner - expected) > 1e-5)
+        return 1;
+
+    // A sweep of the autocorrelation of a random tanh network over the coupling,
+    // written to a ratenet file as `ratenet sweep` writes it.
     const std::string config = (dir / "sweep.toml").string(), output = (dir / "sweep.h5").string();
     std::ofstream(config) << R"([model]
 name = "random_gaussian"

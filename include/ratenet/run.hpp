@@ -1,11 +1,13 @@
 #pragma once
 // ratenet as a library, beyond the numerical core: every analysis of the
-// registry run on a TOML config, sweeps written to ratenet's HDF5 files, and
+// registry run on a TOML config, every command's file (simulate, permitted,
+// fixed points, Lyapunov spectra, sweeps) written from a config file, and
 // those files read back and checked against the file format, all without the
 // command line. Link ratenet::app (find_package(ratenet)); the example is
 // examples/library_api.cpp. Errors are ratenet's exceptions (errors.hpp):
 // invalid_parameter for bad input (with the file and key), io_error for files.
 #include <Eigen/Core>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +54,24 @@ struct SweepOptions {
     std::string shard;     // "I/N": only the points p with p mod N = I
 };
 void run_sweep(const std::string& config_path, const std::string& output, const SweepOptions& options = {});
+
+// Runs one of the commands that write one file (simulate, permitted,
+// fixed_points, lyapunov) on a config file and writes `output` as `ratenet
+// simulate|permitted|fixed-points|lyapunov CONFIG -o OUTPUT` does. Returns the
+// file's status (completed, diverged, truncated).
+std::string run_to_file(const std::string& command, const std::string& config_path, const std::string& output,
+                        bool force = false);
+
+// One dataset of a ratenet file, as the file describes it (any group, any kind).
+struct Variable {
+    std::vector<std::string> dims;  // the axis names (netCDF dimensions)
+    std::vector<std::size_t> shape;
+    std::vector<double> data;       // row-major, converted to double
+    std::string units;
+    std::string long_name;
+};
+// dataset: a path inside the file, e.g. "trajectory/x" or "lyapunov/exponents".
+Variable read_variable(const std::string& path, const std::string& dataset);
 
 // The /sweep group of a ratenet file.
 struct SweepTable {

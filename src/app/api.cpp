@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "app/registry.hpp"
+#include "app/runs.hpp"
 #include "app/sweep.hpp"
 #include "app/work_queue.hpp"
 #include "io/h5.hpp"
@@ -77,6 +78,50 @@ void run_sweep(const std::string& config_path, const std::string& output, const 
     app::SerialQueue queue;
     QuietObserver observer;
     app::run_sweep(cfg, plan, req, queue, observer, nullptr);
+}
+
+std::string run_to_file(const std::string& command, const std::string& config_path, const std::string& output,
+                        bool force) {
+    init();
+    const io::Config cfg = io::Config::load(config_path);
+    cfg.check_sections();
+    app::FileRequest req;
+    req.output = output;
+    req.force = force;
+    req.command_line = "ratenet::api::run_to_file(" + command + ", " + config_path + ")";
+    if (command == "simulate") return std::string(to_string(app::simulate_to_file(cfg, req).run.status));
+    if (command == "permitted") return std::string(to_string(app::permitted_to_file(cfg, false, req).result.status));
+    if (command == "fixed_points") return std::string(to_string(app::fixed_points_to_file(cfg, req).result.status));
+    if (command == "lyapunov") {
+        app::LyapunovRequest l;
+        l.file = req;
+        return std::string(to_string(app::lyapunov_to_file(cfg, l).result.status));
+    }
+    throw invalid_parameter("command", "\"" + command + "\"", "must be simulate, permitted, fixed_points or lyapunov");
+}
+
+Variable read_variable(const std::string& path, const std::string& dataset) {
+    init();
+    h5::File f(path, h5::File::Mode::read_only);
+    if (!f.has_attr("format") || f.attr_kind("format") != h5::Location::AttrKind::string ||
+        f.attr_string("format") != "ratenet")
+        throw io_error(path, "not a ratenet file");
+    const auto slash = dataset.rfind('/');
+    const std::string group = slash == std::string::npos ? "/" : dataset.substr(0, slash);
+    const std::string name = slash == std::string::npos ? dataset : dataset.substr(slash + 1);
+    if (!f.exists(dataset)) throw io_error(path, "has no dataset " + dataset);
+    const h5::Group g = f.group(group);
+    Variable v;
+    for (hsize_t d : g.shape(name)) v.shape.push_back(static_cast<std::size_t>(d));
+    v.data = g.read_doubles(name);
+    v.dims = g.dimensions_of(name);
+    const h5::Group ds = g.dataset(name);
+    auto text = [&](const char* a) {
+        return ds.attr_kind(a) == h5::Location::AttrKind::string ? ds.attr_string(a) : std::string();
+    };
+    v.units = text("units");
+    v.long_name = text("long_name");
+    return v;
 }
 
 SweepTable read_sweep(const std::string& path) {

@@ -155,6 +155,16 @@ std::string output_path(const CommonOptions& o, const io::Config& cfg) {
     return std::filesystem::path(o.config).stem().string() + ".h5";
 }
 
+app::FileRequest file_request(const CommonOptions& o, const io::Config& cfg) {
+    app::FileRequest r;
+    r.output = output_path(o, cfg);
+    r.force = o.force;
+    r.command_line = g_command_line;
+    r.stop = &stop_flag();
+    r.stop_reason = [] { return "interrupted by signal " + std::to_string(stop_signal()); };
+    return r;
+}
+
 io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::Seeds& seeds) {
     io::RunInfo info;
     info.kind = kind;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/runs.hpp"
 #include "io/config.hpp"
 #include "io/job.hpp"
 #include "io/output.hpp"
@@ -57,6 +58,9 @@ void add_common_options(CLI::App* sub, CommonOptions& o, const std::string& conf
 io::Config load_config(const CommonOptions& o);
 // -o, else [output] path, else the config's stem with ".h5" in the current directory.
 std::string output_path(const CommonOptions& o, const io::Config& cfg);
+// What a run that writes one file needs from the command line: the output
+// path (output_path), --force, the command line, the signal flag and reason.
+app::FileRequest file_request(const CommonOptions& o, const io::Config& cfg);
 // RunInfo for the file header.
 io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::Seeds& seeds);
 

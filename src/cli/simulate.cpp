@@ -3,82 +3,42 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <fstream>
 #include <sstream>
 
 #include "cli/common.hpp"
-#include "io/job.hpp"
-#include "io/output.hpp"
+#include "app/runs.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet::cli {
 
 namespace {
 
-// Forwards samples to the file and moves the progress line.
-class ProgressWriter : public TrajectoryObserver {
+// The progress line of a simulation (model time).
+class ProgressLine : public app::RunProgress {
 public:
-    ProgressWriter(io::TrajectoryWriter& w, Progress& p, double t0) : w_(w), p_(p), t0_(t0) {}
-    void observe(double t, const Eigen::VectorXd& x) override {
-        w_.observe(t, x);
-        p_.update(t - t0_);
+    explicit ProgressLine(bool show) : show_(show) {}
+    void start(double total) override { line_.emplace(total, show_); }
+    void update(double done) override {
+        if (line_) line_->update(done);
     }
-    bool should_stop() override { return w_.should_stop(); }
+    void finish() override {
+        if (line_) line_->finish();
+    }
 
 private:
-    io::TrajectoryWriter& w_;
-    Progress& p_;
-    double t0_;
+    bool show_;
+    std::optional<Progress> line_;
 };
 
-struct SimulateResult {
-    RunResult run;
-    std::string path;
-    Eigen::Index neurons_recorded = 0;
-};
-
-// Loads, integrates, writes. Config errors throw invalid_parameter (exit 2).
-SimulateResult simulate(const CommonOptions& o) {
-    io::Config cfg = load_config(o);
-    const io::Seeds seeds = io::read_seeds(cfg);
-    const Network net = io::read_network(cfg, seeds);
-    const Eigen::VectorXd x0 = io::read_initial(cfg, net, seeds);
-    const io::SimulateJob job = io::read_simulate(cfg, net, seeds);
-    const io::OutputClaim claim(output_path(o, cfg), o.force);
-    claim.refuse_leftover_part(o.force);
-    const std::int64_t cols = job.record.neurons.empty() ? net.size() : static_cast<std::int64_t>(job.record.neurons.size());
-    if (job.record.gzip == 0) {  // compressed sizes cannot be known in advance
-        // /network (W stored uncompressed at most) plus the trajectory.
-        const double nn = static_cast<double>(net.size());
-        const double network_bytes =
-            (net.sparse ? 16.0 * static_cast<double>(net.W_sparse.nonZeros()) + 8.0 * nn : 8.0 * nn * nn) + 16.0 * nn;
-        io::check_output_space(cfg, cfg.find("simulate.dt_out") ? "simulate.dt_out" : "simulate.t_end", claim.final_path(),
-                               network_bytes + io::trajectory_bytes(job.integrator.n_samples(), cols, job.record.float32),
-                               std::to_string(job.integrator.n_samples()) + " samples of " + std::to_string(cols) +
-                                   " neurons, and W");
-    }
-    io::OutputFile out(claim);
-    out.write_header(run_info("simulate", cfg, seeds));
-    out.write_network(net);
-    io::TrajectoryWriter writer(out, net, job.integrator, job.record, &stop_flag());
-    Progress progress(job.integrator.t_end - job.integrator.t_start, !o.quiet);
-    ProgressWriter pw(writer, progress, job.integrator.t_start);
-    SimulateResult res;
-    res.run = integrate(net, x0, job.integrator, pw);
-    progress.finish();
-    writer.finish(res.run);
-    res.neurons_recorded = job.record.neurons.empty() ? net.size() : static_cast<Eigen::Index>(job.record.neurons.size());
-    if (res.run.status == RunStatus::interrupted) {
-        out.close();
-        res.path = out.part_path();
-    } else {
-        out.commit();
-        res.path = out.final_path();
-    }
-    return res;
+app::SimulateRun simulate(const CommonOptions& o) {
+    const io::Config cfg = load_config(o);
+    ProgressLine progress(!o.quiet);
+    return app::simulate_to_file(cfg, file_request(o, cfg), &progress);
 }
 
-int report(const CommonOptions& o, const SimulateResult& r) {
+int report(const CommonOptions& o, const app::SimulateRun& r) {
     std::ostringstream ss;
     ss << "wrote " << r.path << ": " << r.run.samples << " samples of " << r.neurons_recorded << " neurons up to t = "
        << format_value(r.run.t_final) << ", status " << to_string(r.run.status);
@@ -142,7 +102,7 @@ void setup_simulate(CLI::App& app, int& exit_code) {
     add_common_options(sub, *opt);
     sub->callback([opt, &exit_code] {
         exit_code = guarded([&] {
-            const SimulateResult r = simulate(*opt);
+            const app::SimulateRun r = simulate(*opt);
             return report(*opt, r);
         });
     });
@@ -183,7 +143,7 @@ void setup_demo(CLI::App& app, int& exit_code) {
                 o.config = cfg_path;
                 o.output = *dir + "/" + name + ".h5";
                 o.force = *force;
-                const SimulateResult r = simulate(o);
+                const app::SimulateRun r = simulate(o);
                 rc = std::max(rc, report(o, r));
             }
             std::cout << "configs and HDF5 files are in " << std::filesystem::absolute(*dir).string() << "\n";
