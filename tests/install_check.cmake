@@ -1,39 +1,29 @@
 # Installs the build tree into a scratch prefix, then configures, builds and runs
-# tests/install_consumer (the core library) and examples/ (the library API)
-# against it.
+# tests/install_consumer (the core library) and examples/ (the library API,
+# ratenet::app) against it.
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix
                 RESULT_VARIABLE rc OUTPUT_QUIET)
 if(rc)
   message(FATAL_ERROR "cmake --install failed: ${rc}")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build
-                        -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
-                RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "configuring the consumer failed: ${rc}")
-endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "building the consumer failed: ${rc}")
-endif()
-execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "the consumer ran but failed: ${rc}")
-endif()
-
-# examples/: the library API (ratenet::app), documented in README.
-execute_process(COMMAND ${CMAKE_COMMAND} -S ${EXAMPLE_DIR} -B ${WORK_DIR}/examples
-                        -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
-                RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "configuring examples/ failed: ${rc}")
-endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/examples RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "building examples/ failed: ${rc}")
-endif()
-execute_process(COMMAND ${WORK_DIR}/examples/library_api RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "examples/library_api ran but failed: ${rc}")
-endif()
+foreach(project IN ITEMS "${SOURCE_DIR}|consumer" "${EXAMPLE_DIR}|library_api")
+  string(REPLACE "|" ";" parts "${project}")
+  list(GET parts 0 src)
+  list(GET parts 1 program)
+  set(bin ${WORK_DIR}/${program})
+  execute_process(COMMAND ${CMAKE_COMMAND} -S ${src} -B ${bin}
+                          -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
+                  RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "configuring ${src} failed: ${rc}")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} --build ${bin} RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "building ${src} failed: ${rc}")
+  endif()
+  execute_process(COMMAND ${bin}/${program} RESULT_VARIABLE rc)
+  if(rc)
+    message(FATAL_ERROR "${program} (${src}) ran but failed: ${rc}")
+  endif()
+endforeach()

@@ -39,6 +39,16 @@ std::string keep_interrupted(io::OutputFile& out, const std::string& what, const
 
 bool stopped(const FileRequest& req) { return req.stop && req.stop->load(); }
 
+// Ends an enumeration's file: OUTPUT.part kept with status interrupted, or
+// committed as OUTPUT with the enumeration's status. Returns the path.
+std::string end_enumeration(io::OutputFile& out, bool interrupted, EnumerationStatus status, const std::string& message,
+                            const std::string& what, const FileRequest& req) {
+    if (interrupted) return keep_interrupted(out, what, req);
+    out.set_status(std::string(to_string(status)), message);
+    out.commit();
+    return out.final_path();
+}
+
 // Forwards samples to the file and reports progress.
 class ProgressWriter : public TrajectoryObserver {
 public:
@@ -157,14 +167,8 @@ PermittedRun permitted_to_file(const io::Config& cfg, bool verify, const FileReq
     if (job.verify && r.status != EnumerationStatus::interrupted && !stopped(req))
         run.verification = verify_permitted_by_simulation(p.W, r, job.verify_options);
     io::write_permitted_group(out.h5(), r, c, run.verification ? &*run.verification : nullptr);
-    if (r.status == EnumerationStatus::interrupted || stopped(req)) {
-        run.interrupted = true;
-        run.path = keep_interrupted(out, "permitted sets", req);
-        return run;
-    }
-    out.set_status(std::string(to_string(r.status)), r.message);
-    out.commit();
-    run.path = out.final_path();
+    run.interrupted = r.status == EnumerationStatus::interrupted || stopped(req);
+    run.path = end_enumeration(out, run.interrupted, r.status, r.message, "permitted sets", req);
     return run;
 }
 
@@ -186,14 +190,8 @@ FixedPointsRun fixed_points_to_file(const io::Config& cfg, const FileRequest& re
         io::rethrow_in(cfg, "fixed_points");
     }
     io::write_fixed_points_group(out.h5(), r, opt);
-    if (r.status == EnumerationStatus::interrupted) {
-        run.interrupted = true;
-        run.path = keep_interrupted(out, "fixed-point search", req);
-        return run;
-    }
-    out.set_status(std::string(to_string(r.status)), r.message);
-    out.commit();
-    run.path = out.final_path();
+    run.interrupted = r.status == EnumerationStatus::interrupted;
+    run.path = end_enumeration(out, run.interrupted, r.status, r.message, "fixed-point search", req);
     return run;
 }
 
