@@ -29,8 +29,14 @@ echo "== C++ tests"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 no_hdf5_diag build
 
-echo "== Python analysis tests"
-RATENET="$(pwd)/build/ratenet" PYTHONPATH="$(pwd)/analysis" /usr/bin/python3 -m pytest analysis/tests -q -p no:cacheprovider
+echo "== Python analysis tests (the package installed offline into a venv, tested there)"
+rm -rf build/pyvenv
+/usr/bin/python3 -m venv --system-site-packages build/pyvenv
+build/pyvenv/bin/pip install -q --no-index --no-build-isolation ./analysis
+# The tests must import the installed copy, not the source tree.
+(cd analysis/tests && ../../build/pyvenv/bin/python -c \
+  "import ratenet_analysis as ra, sys; sys.exit(0 if '/build/pyvenv/' in ra.__file__ else 'imported ' + ra.__file__)")
+(cd analysis/tests && RATENET="$(pwd)/../../build/ratenet" ../../build/pyvenv/bin/python -m pytest . -q -p no:cacheprovider)
 
 echo "== cluster tests (MPI ranks, Slurm array shards, kill -9 and resume)"
 bash tests/cluster/run.sh build

@@ -1,7 +1,9 @@
 """Python analysis of ratenet's HDF5 files.
 
 Readers (plain numpy arrays and small dataclasses), figures and reproductions of
-published results.  Import with ``PYTHONPATH=analysis``::
+published results.  Install it (``pip install --no-index --no-build-isolation
+analysis/`` into a venv made with ``--system-site-packages``), or import it from
+the source tree with ``PYTHONPATH=analysis``::
 
     import ratenet_analysis as ra
     with ra.open_file("run.h5") as f:
@@ -9,7 +11,9 @@ published results.  Import with ``PYTHONPATH=analysis``::
         traj = f.trajectory()
         x = traj.x(slice(0, 100))      # only these rows are read
 
-The file layout is described in docs/file-format.md (format version 1).
+The file layout is described in docs/file-format.md (format version 2; version
+1 files are read too). Importing the package changes nothing global: no
+matplotlib backend, no rcParams, no environment variables.
 """
 
 from .errors import RatenetFormatError
@@ -44,4 +48,6 @@ __all__ = [
     "Verification",
 ]
 
+# The package's version, read by pyproject.toml; a test holds it equal to the
+# version of the ratenet build (`ratenet --version`, CMakeLists.txt).
 __version__ = "0.1.0"

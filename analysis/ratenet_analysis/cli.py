@@ -158,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import plots
     from .reproduce import REPRODUCTIONS
 
+    from . import __version__
+
     ap = argparse.ArgumentParser(prog="python3 -m ratenet_analysis", description="Analyse and plot ratenet HDF5 files.")
+    ap.add_argument("--version", action="version", version=f"ratenet_analysis {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plot", help="draw the main figure for what the file holds")
     p.add_argument("file")

@@ -1,46 +1,72 @@
-"""Figures for ratenet files (matplotlib, Agg backend).
+"""Figures for ratenet files (matplotlib).
 
 Each ``plot_*`` function takes the reader's dataclass and returns a Figure.
 :func:`figures_for` lists every figure a file supports; :func:`save` writes
 PNG or PDF by the extension.  Figures have a fixed size (``FIGSIZE`` inches at
 ``DPI``), so a PNG is ``FIGSIZE * DPI`` pixels.
+
+Importing this module changes nothing global: figures are
+:class:`matplotlib.figure.Figure` objects made without pyplot (no backend is
+chosen, no window can open), and the house style (:data:`STYLE`) is applied
+inside each plotting function only, through :func:`matplotlib.rc_context`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Callable, Dict, Optional, Tuple
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .reader import Chaos, FixedPoints, Lyapunov, Network, Permitted, RatenetFile, Sweep, Trajectory  # noqa: E402
+from .reader import Chaos, FixedPoints, Lyapunov, Network, Permitted, RatenetFile, Sweep, Trajectory
 
 FIGSIZE = (10.0, 6.0)
 DPI = 120
 SEQ_CMAP = "viridis"  # grey-safe, perceptually uniform
 DIV_CMAP = "cividis"
 
-plt.rcParams.update(
-    {
-        "font.size": 11,
-        "axes.titlesize": 12,
-        "axes.labelsize": 11,
-        "legend.fontsize": 9,
-        "xtick.labelsize": 10,
-        "ytick.labelsize": 10,
-        "image.cmap": SEQ_CMAP,
-    }
-)
+# The house style, applied only while a figure is drawn (styled()).
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "image.cmap": SEQ_CMAP,
+}
+
+
+def style():
+    """A context in which :data:`STYLE` is in effect."""
+    return matplotlib.rc_context(STYLE)
+
+
+def styled(func):
+    """Run a figure-making function with :data:`STYLE` in effect (and nothing changed after)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with style():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def colormap(name: str = SEQ_CMAP):
+    """A registered colour map by name."""
+    return matplotlib.colormaps[name]
 
 TIME_LABEL = "time t (units of $\\tau$)"
 
 
 def new_figure(nrows=1, ncols=1, **kw):
-    fig, axes = plt.subplots(nrows, ncols, figsize=FIGSIZE, dpi=DPI, layout="constrained", **kw)
+    """A Figure of the house size with its axes, made without pyplot."""
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    axes = fig.subplots(nrows, ncols, **kw)
     return fig, axes
 
 
@@ -53,7 +79,6 @@ def save(fig, path: str, dpi: int = DPI) -> str:
     if d:
         os.makedirs(d, exist_ok=True)
     fig.savefig(path, dpi=dpi)
-    plt.close(fig)
     return path
 
 
@@ -79,6 +104,7 @@ def _shade_schedule(ax, net: Optional[Network], t0: float, t1: float, vertical: 
         ax.axvspan(a, b, color=shade, alpha=0.45 if vertical else 0.0, lw=0, zorder=0)
 
 
+@styled
 def plot_trajectory(
     traj: Trajectory,
     net: Optional[Network] = None,
@@ -129,7 +155,7 @@ def plot_trajectory(
     var = np.nanvar(X, axis=0) + 1e-12 * np.nanmean(np.abs(X), axis=0)
     pick = np.argsort(var)[::-1][: min(n_traces, len(ids))]
     _shade_schedule(ax2, net, t[0], t[-1])
-    colors = plt.get_cmap(SEQ_CMAP)(np.linspace(0.0, 0.85, len(pick)))
+    colors = colormap(SEQ_CMAP)(np.linspace(0.0, 0.85, len(pick)))
     styles = ["-", "--", "-.", ":", (0, (5, 1, 1, 1))]
     for k, c in enumerate(pick):
         ax2.plot(t, X[:, c], color=colors[k], ls=styles[k % len(styles)], lw=1.4, label=f"neuron {ids[c]}")
@@ -162,6 +188,7 @@ def _set_matrix(ax, rows: np.ndarray, title: str, ylabel: str) -> None:
     ax.set_title(title + more)
 
 
+@styled
 def plot_permitted(p: Permitted, f: Optional[RatenetFile] = None):
     """Counts of permitted sets by size; maximal permitted and minimal forbidden sets as matrices."""
     fig, axes = new_figure(1, 3)
@@ -171,7 +198,7 @@ def plot_permitted(p: Permitted, f: Optional[RatenetFile] = None):
 
     total = np.array([comb(n, k) for k in sizes], float)
     axes[0].bar(sizes, total, color="0.85", edgecolor="0.5", label="all subsets $\\binom{N}{k}$")
-    axes[0].bar(sizes, p.counts_by_size, color=plt.get_cmap(SEQ_CMAP)(0.35), label="permitted")
+    axes[0].bar(sizes, p.counts_by_size, color=colormap(SEQ_CMAP)(0.35), label="permitted")
     axes[0].set_yscale("log")
     axes[0].set_xlabel("set size k (neurons)")
     axes[0].set_ylabel("number of sets")
@@ -192,10 +219,11 @@ def plot_permitted(p: Permitted, f: Optional[RatenetFile] = None):
     return fig
 
 
+@styled
 def plot_fixed_points(fp: FixedPoints, f: Optional[RatenetFile] = None):
     """Fixed points coloured by stability: supports, counts by size, Jacobian spectra."""
     fig, axes = new_figure(1, 3)
-    cm = plt.get_cmap(SEQ_CMAP)
+    cm = colormap(SEQ_CMAP)
     c_st, c_un = cm(0.15), cm(0.8)
     F = len(fp)
     n = fp.support.shape[1] if fp.support.ndim == 2 else 0
@@ -242,13 +270,14 @@ def plot_fixed_points(fp: FixedPoints, f: Optional[RatenetFile] = None):
 # --------------------------------------------------------------------------- Lyapunov
 
 
+@styled
 def plot_lyapunov(ly: Lyapunov, f: Optional[RatenetFile] = None, n_traces: int = 6):
     """Spectrum lambda_i vs i/N; convergence traces with error bands; D_KY and H in the legend."""
     fig, (ax1, ax2) = new_figure(1, 2)
     N = ly.n or ly.k
     i = np.arange(1, ly.k + 1)
     x = i / N
-    cm = plt.get_cmap(SEQ_CMAP)
+    cm = colormap(SEQ_CMAP)
     err = np.nan_to_num(ly.errors)
     ax1.fill_between(x, ly.exponents - 2 * err, ly.exponents + 2 * err, color=cm(0.6), alpha=0.35, lw=0)
     ax1.plot(
@@ -308,6 +337,7 @@ def sweep_defaults(sw: Sweep) -> Tuple[str, str, Optional[str]]:
     return y, keys[0], keys[1] if len(keys) > 1 else None
 
 
+@styled
 def plot_sweep(sw: Sweep, y: Optional[str] = None, x: Optional[str] = None, by: Optional[str] = None,
                f: Optional[RatenetFile] = None):
     """Any result against any swept parameter, one line per value of another (mean +- s.e. over the rest)."""
@@ -318,7 +348,7 @@ def plot_sweep(sw: Sweep, y: Optional[str] = None, x: Optional[str] = None, by: 
     ok = np.array([s == "completed" for s in sw.status], bool)
     xv, yv = sw.column(x), np.asarray(sw.column(y), float)
     groups = [None] if by is None else list(sw.unique(by))
-    cm = plt.get_cmap(SEQ_CMAP)
+    cm = colormap(SEQ_CMAP)
     markers = "osD^v<>p*h"
     for gi, gval in enumerate(groups):
         m = ok.copy() if gval is None else ok & np.isclose(sw.column(by), gval)
@@ -345,10 +375,11 @@ def plot_sweep(sw: Sweep, y: Optional[str] = None, x: Optional[str] = None, by: 
 # --------------------------------------------------------------------------- chaos
 
 
+@styled
 def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[str] = None):
     """lambda_max vs g with error bars, mean-field line, g_c marked."""
     fig, ax = new_figure()
-    cm = plt.get_cmap(SEQ_CMAP)
+    cm = colormap(SEQ_CMAP)
     for s in range(ch.lambda_max.shape[1]):
         ok = ~ch.divergent[:, s]
         ax.plot(ch.g[ok], ch.lambda_max[ok, s], ".", color="0.6", ms=4, label="single seeds" if s == 0 else None)
@@ -382,7 +413,7 @@ def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[s
 # --------------------------------------------------------------------------- dispatch
 
 
-def figures_for(f: RatenetFile) -> Dict[str, Callable[[], "plt.Figure"]]:
+def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
     """Every figure the file supports, by name, the main one first."""
     out: Dict[str, Callable] = {}
     kind = f.kind

@@ -20,9 +20,7 @@ import numpy as np
 
 from .errors import RatenetFormatError
 
-# h5py must not take a lock: ratenet may still be writing a .part file.
-os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
-import h5py  # noqa: E402
+import h5py
 
 # Attributes renamed in format version 2 (ending drift between the file and the
 # sweep results): group -> {version 1 name: current name}. Version 1 files are
@@ -529,10 +527,8 @@ class RatenetFile:
         if not os.path.exists(self.path):
             raise FileNotFoundError(self.path)
         try:
-            try:
-                self.h5 = h5py.File(self.path, "r", locking=False)
-            except TypeError:  # h5py built without the locking argument
-                self.h5 = h5py.File(self.path, "r")
+            # No lock: ratenet may still be writing a .part file.
+            self.h5 = h5py.File(self.path, "r", locking=False)
         except OSError as e:
             raise RatenetFormatError(
                 f"{self.path}: cannot open as HDF5: it is not an HDF5 file, or it is truncated or corrupt ({e})"

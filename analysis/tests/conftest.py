@@ -19,9 +19,22 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ANALYSIS = HERE.parent
 REPO = ANALYSIS.parent
-sys.path.insert(0, str(ANALYSIS))
+# The installed package when there is one (CI tests the copy pip installed);
+# else the source tree.
+try:
+    import ratenet_analysis  # noqa: F401
 
+    FROM_SOURCE = False
+except ImportError:
+    sys.path.insert(0, str(ANALYSIS))
+    FROM_SOURCE = True
+
+import ratenet_analysis  # noqa: E402
 from ratenet_analysis import binary  # noqa: E402
+
+
+def pytest_report_header(config):
+    return f"ratenet_analysis {ratenet_analysis.__version__} from {Path(ratenet_analysis.__file__).parent}"
 
 
 def _find_binary():
@@ -142,7 +155,8 @@ def killed(ratenet, tmp_path_factory):
 def pyrun(*args, cwd=None, env_extra=None):
     """python3 -m ratenet_analysis ARGS (the system interpreter running these tests)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ANALYSIS) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if FROM_SOURCE:
+        env["PYTHONPATH"] = str(ANALYSIS) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(env_extra or {})
     return subprocess.run([sys.executable, "-m", "ratenet_analysis", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, env=env)

@@ -66,19 +66,17 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     out = prepare_outdir(os.path.join(outdir, NAME))
     h5 = os.path.join(out, "chaos.h5")
     sets = list((FULL if full else SMALL)["sets"] if sets is None else sets)
-    run_chaos(exe, str(config_path(NAME)), h5, sets, jobs)
+    run_chaos(exe, str(config_path(NAME, exe)), h5, sets, jobs)
     from .. import plots
 
     with open_file(h5) as f:
         ch = f.chaos()
         fig = plots.plot_chaos(ch, f, published=PUBLISHED)
-    fig.suptitle(f"Transition to chaos, tanh network N = {ch.n} (ratenet) vs Sompolinsky, Crisanti & Sommers 1988")
+    with plots.style():
+        fig.suptitle(f"Transition to chaos, tanh network N = {ch.n} (ratenet) vs Sompolinsky, Crisanti & Sommers 1988")
     paths = [os.path.join(out, f"{NAME}.png"), os.path.join(out, f"{NAME}.pdf")]
     for p in paths:
         fig.savefig(p, dpi=plots.DPI)
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     # The simulated mean against the mean-field curve (interpolated at the simulated g).
     if len(ch.meanfield_g):
         mf_at = np.interp(ch.g, ch.meanfield_g, ch.meanfield_lambda, left=np.nan, right=np.nan)

@@ -64,7 +64,7 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     seeds = seeds or size["seeds"]  # a list for every N, or {N: list}
     seeds = {n: list(seeds[n] if isinstance(seeds, dict) else seeds) for n in ns}
     sets = list(size["sets"] if sets is None else sets)
-    cfg = str(config_path(NAME))
+    cfg = str(config_path(NAME, exe))
     todo = [(n, s, os.path.join(out, f"lyapunov_N{n}_seed{s}.h5")) for n in ns for s in seeds[n]]
     # Largest N first: the longest runs start first, the short ones fill in.
     todo.sort(key=lambda r: -r[0])
@@ -121,13 +121,22 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     return dict(key_numbers=key, figures=figs, files=[r[2] for r in todo])
 
 
-def draw(ns, per_n, mean_spec, key, out) -> List[str]:
-    import matplotlib.pyplot as plt
+def draw(*args, **kwargs) -> List[str]:
+    """The figure, drawn with the house style in effect (plots.STYLE)."""
+    from .. import plots
+
+    with plots.style():
+        return _draw(*args, **kwargs)
+
+
+def _draw(ns, per_n, mean_spec, key, out) -> List[str]:
+    from matplotlib.figure import Figure
 
     from .. import plots
 
-    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
-    cm = plt.get_cmap(plots.SEQ_CMAP)
+    fig = Figure(figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
+    a1, a2, a3 = fig.subplots(1, 3)
+    cm = plots.colormap(plots.SEQ_CMAP)
     styles = ["-", "--", "-.", ":"]
     for k, n in enumerate(ns):
         c = cm(0.85 * k / max(1, len(ns) - 1))
@@ -166,5 +175,4 @@ def draw(ns, per_n, mean_spec, key, out) -> List[str]:
     paths = [os.path.join(out, f"{NAME}.png"), os.path.join(out, f"{NAME}.pdf")]
     for p in paths:
         fig.savefig(p, dpi=plots.DPI)
-    plt.close(fig)
     return paths

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import binary
 from ..reader import open_file
-from . import REPO_ROOT, prepare_outdir
+from . import find_config, prepare_outdir
 
 NAME = "hahnloser2000"
 FIGSIZE = (13.0, 8.5)
@@ -157,8 +157,8 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     out = prepare_outdir(os.path.join(outdir, NAME))
     size = FULL if full else SMALL
     cfg = os.path.join(out, "config.toml")
-    repo_cfg = REPO_ROOT / "configs" / f"reproduce_{NAME}.toml"
-    if not full and repo_cfg.is_file():
+    repo_cfg = find_config(NAME, exe)
+    if not full and repo_cfg is not None:
         text = repo_cfg.read_text()
     else:
         text = make_config(size["n"], size["levels"])
@@ -187,19 +187,27 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     return dict(key_numbers=key, figures=figs, files=[r[0] for r in results], results=results)
 
 
-def draw(results: List[Tuple[str, Dict, Dict]], out: str) -> List[str]:
-    import matplotlib.pyplot as plt
+def draw(*args, **kwargs) -> List[str]:
+    """The figure, drawn with the house style in effect (plots.STYLE)."""
+    from .. import plots
+
+    with plots.style():
+        return _draw(*args, **kwargs)
+
+
+def _draw(results: List[Tuple[str, Dict, Dict]], out: str) -> List[str]:
+    from matplotlib.figure import Figure
 
     from .. import plots
 
     h5, st, an = results[0]
-    fig = plt.figure(figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
+    fig = Figure(figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
     gs = fig.add_gridspec(2, 3, height_ratios=[1.1, 1])
     ax_t = fig.add_subplot(gs[0, :])
     ax_g = fig.add_subplot(gs[1, 0])
     ax_p = fig.add_subplot(gs[1, 1])
     ax_txt = fig.add_subplot(gs[1, 2])
-    cm = plt.get_cmap(plots.SEQ_CMAP)
+    cm = plots.colormap(plots.SEQ_CMAP)
     t = st["t"]
     traj = st["traj"]
     for s, (a, b) in enumerate(zip(st["t_start"], st["t_end"])):
@@ -261,5 +269,4 @@ def draw(results: List[Tuple[str, Dict, Dict]], out: str) -> List[str]:
     paths = [os.path.join(out, f"{NAME}.png"), os.path.join(out, f"{NAME}.pdf")]
     for p in paths:
         fig.savefig(p, dpi=plots.DPI)
-    plt.close(fig)
     return paths

@@ -137,7 +137,7 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     h5 = os.path.join(out, "permitted.h5")
     # `ratenet permitted --verify` exits 1 when a verification disagrees, after writing the file:
     # read the file and report the disagreement as a key number.
-    p_run = binary.run_analysis(exe, "permitted", str(config_path(NAME)), h5,
+    p_run = binary.run_analysis(exe, "permitted", str(config_path(NAME, exe)), h5,
                                 size["sets"] if sets is None else sets, extra=["--verify"], check=False)
     if p_run.returncode not in (0, 1) or not os.path.exists(h5):
         raise binary.RatenetBinaryError(f"ratenet permitted failed (exit {p_run.returncode}):\n{p_run.stderr.strip()}")
@@ -205,12 +205,20 @@ def _is_arc(row: np.ndarray) -> bool:
     return int(np.sum(~r & np.roll(r, -1))) == 1
 
 
-def draw(p, net, tests, key, out) -> List[str]:
-    import matplotlib.pyplot as plt
+def draw(*args, **kwargs) -> List[str]:
+    """The figure, drawn with the house style in effect (plots.STYLE)."""
+    from .. import plots
+
+    with plots.style():
+        return _draw(*args, **kwargs)
+
+
+def _draw(p, net, tests, key, out) -> List[str]:
+    from matplotlib.figure import Figure
 
     from .. import plots
 
-    fig = plt.figure(figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
+    fig = Figure(figsize=FIGSIZE, dpi=plots.DPI, layout="constrained")
     gs = fig.add_gridspec(2, 3)
     ax_c, ax_m, ax_f = (fig.add_subplot(gs[0, i]) for i in range(3))
     ax_s = fig.add_subplot(gs[1, :2])
@@ -218,7 +226,7 @@ def draw(p, net, tests, key, out) -> List[str]:
     from math import comb
 
     N = p.n
-    cm = plt.get_cmap(plots.SEQ_CMAP)
+    cm = plots.colormap(plots.SEQ_CMAP)
     ks = np.arange(N + 1)
     ax_c.bar(ks, [comb(N, k) for k in ks], color="0.85", edgecolor="0.5", label="all subsets")
     ax_c.bar(ks, p.counts_by_size, color=cm(0.35), label="permitted")
@@ -255,5 +263,4 @@ def draw(p, net, tests, key, out) -> List[str]:
     paths = [os.path.join(out, f"{NAME}.png"), os.path.join(out, f"{NAME}.pdf")]
     for path in paths:
         fig.savefig(path, dpi=plots.DPI)
-    plt.close(fig)
     return paths
