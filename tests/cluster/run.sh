@@ -61,30 +61,63 @@ kill_resume() {
 }
 check kill9_then_resume kill_resume
 
-# Slurm job array of 3 shards on a real single-node cluster.
-slurm_array() {
+# Slurm on a real single-node cluster: job arrays that do not start at 0, the
+# merge job submitted with afterany, a failing task, and the submit helper.
+slurm_wait() {  # slurm_wait JOBID: until it has left the queue (a pending merge would hang here)
+  for _ in $(seq 1 600); do
+    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+    sleep 0.5
+  done
+  echo "job $1 is still queued after 300 s: $(squeue -h -j "$1" -o '%T %r' 2>/dev/null)"
+  return 1
+}
+slurm_jobs() {
+  local jid mid jid2 mid2 out
+  # 1. --array=1-3: shards 0/3, 1/3, 2/3; the merge gives the serial file.
+  jid=$(sbatch --parsable --array=1-3 --chdir="$WORK" \
+        --export=ALL,CONFIG="$CFG",OUT="$WORK/slurm",RATENET="$BIN" "$ROOT/configs/slurm_sweep.sbatch") || return 1
+  mid=$(sbatch --parsable --dependency=afterany:"$jid" --chdir="$WORK" \
+        --export=ALL,OUT="$WORK/slurm",RATENET="$BIN" "$ROOT/configs/slurm_merge.sbatch") || return 1
+  echo "submitted array job $jid (1-3) and merge job $mid"
+  slurm_wait "$jid" && slurm_wait "$mid" || return 1
+  cat "$WORK"/ratenet-sweep-"$jid"_*.log "$WORK"/ratenet-merge-"$mid".log
+  grep -q "shard 0/3" "$WORK"/ratenet-sweep-"$jid"_1.log || { echo "task 1 did not run shard 0/3"; return 1; }
+  $CMP serial.h5 slurm.h5 || return 1
+  # 2. Task 2 fails: the merge still runs (afterany), names the missing shard and writes nothing.
+  printf '#!/bin/bash\n[ "$SLURM_ARRAY_TASK_ID" = 2 ] && { echo "task 2 fails on purpose" >&2; exit 1; }\nexec "%s" "$@"\n' \
+    "$BIN" > "$WORK/fail_task2.sh"
+  chmod +x "$WORK/fail_task2.sh"
+  jid2=$(sbatch --parsable --array=1-3 --chdir="$WORK" \
+         --export=ALL,CONFIG="$CFG",OUT="$WORK/failing",RATENET="$WORK/fail_task2.sh" "$ROOT/configs/slurm_sweep.sbatch") || return 1
+  mid2=$(sbatch --parsable --dependency=afterany:"$jid2" --chdir="$WORK" \
+         --export=ALL,OUT="$WORK/failing",RATENET="$BIN" "$ROOT/configs/slurm_merge.sbatch") || return 1
+  slurm_wait "$jid2" && slurm_wait "$mid2" || return 1
+  cat "$WORK"/ratenet-merge-"$mid2".log
+  grep -q "no file of shard 1/3 was given" "$WORK"/ratenet-merge-"$mid2".log || { echo "the merge did not name shard 1/3"; return 1; }
+  [ ! -e failing.h5 ] || { echo "an incomplete merge wrote failing.h5"; return 1; }
+  # 3. The submit helper: array and merge in one command.
+  out=$(bash "$ROOT/configs/slurm_submit.sh" "$CFG" "$WORK/helper" 3 --chdir="$WORK") || return 1
+  echo "$out"
+  jid=$(echo "$out" | sed -n 's/.*array job \([0-9]*\).*/\1/p')
+  mid=$(echo "$out" | sed -n 's/.*merge job \([0-9]*\).*/\1/p')
+  slurm_wait "$jid" && slurm_wait "$mid" || return 1
+  $CMP serial.h5 helper.h5
+}
+slurm_cluster() {
   command -v sbatch >/dev/null || { echo "sbatch not installed"; return 1; }
-  local started=0
+  local started=0 rc=0
   if ! sinfo -h >/dev/null 2>&1; then
     bash "$ROOT/.ci/slurm/setup_slurm.sh" || return 1
     started=1
   fi
-  local jid
-  jid=$(sbatch --parsable --array=0-2 --chdir="$WORK" \
-        --export=ALL,CONFIG="$CFG",OUT="$WORK/slurm",RATENET="$BIN" "$ROOT/configs/slurm_sweep.sbatch") || return 1
-  echo "submitted array job $jid"
-  for _ in $(seq 1 600); do
-    [ -z "$(squeue -h -j "$jid" 2>/dev/null)" ] && break
-    sleep 0.5
-  done
-  cat "$WORK"/ratenet-sweep-*.log 2>/dev/null
+  RATENET="$BIN" slurm_jobs || rc=1
   [ $started -eq 1 ] && bash "$ROOT/.ci/slurm/stop_slurm.sh"
-  "$BIN" merge slurm.h5 slurm.shard0.h5 slurm.shard1.h5 slurm.shard2.h5 && $CMP serial.h5 slurm.h5
+  return $rc
 }
 if [ "$(id -u)" -eq 0 ] && command -v slurmctld >/dev/null; then
-  check slurm_array_3_shards slurm_array
+  check slurm_arrays_merge_and_failures slurm_cluster
 else
-  echo "SKIP slurm_array_3_shards (needs root and slurm-wlm)"
+  echo "SKIP slurm_arrays_merge_and_failures (needs root and slurm-wlm)"
 fi
 
 cd /; rm -rf "$WORK"
