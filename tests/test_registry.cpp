@@ -203,3 +203,72 @@ seeds = 2
     const auto check = run_ratenet("schema --check ac.h5", dir.path());
     EXPECT_EQ(check.code, 0) << check.out;
 }
+
+// `sweep --dry-run` plans without running or writing, and its size estimate
+// is within a factor of 1.5 of the file a real run writes, for scalar results
+// (2000 fixed-point points) and vector ones (autocorrelation, 21 lags).
+TEST(Registry, DryRunPlansTheSweepItWouldRun) {
+    TempDir dir;
+    write_text(dir / "fp.toml", R"([model]
+name = "hahnloser_wta"
+n = 5
+[input]
+b = [0.2, 1.0, 0.3, 0.1, 0.5]
+[sweep]
+analysis = "fixed_points"
+seeds = 2
+[sweep.params]
+"model.alpha" = { linspace = [0.0, 1.5, 500] }
+"model.beta" = [0.5, 1.0]
+)");
+    write_text(dir / "ac.toml", R"([model]
+name = "random_gaussian"
+n = 20
+[network]
+form = "current"
+[transfer]
+name = "tanh"
+[initial]
+random_std = 1.0
+[autocorrelation]
+t_warmup = 5.0
+t_sim = 40.0
+max_lag = 10.0
+dt_sample = 0.5
+[sweep]
+analysis = "autocorrelation"
+seeds = 50
+[sweep.params]
+"model.g" = [0.5, 2.5]
+)");
+    auto size_of = [&](const std::string& text) {
+        const auto at = text.find(", about ");
+        EXPECT_NE(at, std::string::npos) << text;
+        return std::stod(text.substr(at + 8)) * (1 << 20);
+    };
+    const auto fp = run_ratenet("sweep fp.toml --dry-run --shards 8", dir.path());
+    ASSERT_EQ(fp.code, 0) << fp.err;
+    EXPECT_NE(fp.out.find(": 2000 points (analysis fixed_points), 2 swept key(s), 2 seed(s) each"), std::string::npos)
+        << fp.out;
+    EXPECT_NE(fp.out.find("  0  0  0.5  0\n  1  0  0.5  1\n  2  0  1  0\n"), std::string::npos) << fp.out;
+    EXPECT_NE(fp.out.find("(5 result values per point)"), std::string::npos) << fp.out;
+    EXPECT_NE(fp.out.find("sbatch --array=0-7"), std::string::npos) << fp.out;
+    const auto ac = run_ratenet("sweep ac.toml --dry-run", dir.path());
+    ASSERT_EQ(ac.code, 0) << ac.err;
+    EXPECT_NE(ac.out.find("(45 result values per point)"), std::string::npos) << ac.out;  // 2 x 21 lags + 3 scalars
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 2) << "a dry run wrote files";
+    // The real runs, against the estimates.
+    for (const auto& [cfg, plan] : {std::pair<std::string, const ratenet_test::RunResult*>{"fp", &fp}, {"ac", &ac}}) {
+        const auto r = run_ratenet("sweep " + cfg + ".toml -q", dir.path());
+        ASSERT_EQ(r.code, 0) << r.err;
+        const double actual = static_cast<double>(fs::file_size(dir / (cfg + ".h5")));
+        const double planned = size_of(plan->out);
+        EXPECT_GT(planned / actual, 1 / 1.5) << cfg << ": planned " << planned << ", wrote " << actual;
+        EXPECT_LT(planned / actual, 1.5) << cfg << ": planned " << planned << ", wrote " << actual;
+    }
+    // More shards than points, and --shards without --dry-run, are refused (exit 2).
+    const auto many = run_ratenet("sweep ac.toml --dry-run --shards 101", dir.path());
+    EXPECT_EQ(many.code, 2);
+    EXPECT_NE(many.err.find("--shards = 101: more shards than sweep points (100)"), std::string::npos) << many.err;
+    EXPECT_EQ(run_ratenet("sweep ac.toml --shards 2", dir.path()).code, 2);
+}

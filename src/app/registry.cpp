@@ -100,6 +100,10 @@ void validate_simulate(const Config& cfg) {
     io::read_simulate(cfg, net, seeds);
 }
 
+std::int64_t simulate_axis(const Config&, std::string_view, const PointContext& ctx) {
+    return std::max<std::int64_t>(1, ctx.ensemble);  // member
+}
+
 PointResult run_simulate(const Config& cfg, const PointContext& ctx) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
@@ -195,6 +199,12 @@ void validate_lyapunov(const Config& cfg) {
     io::read_lyapunov(cfg, net, seeds);
 }
 
+std::int64_t lyapunov_axis(const Config& cfg, std::string_view, const PointContext&) {
+    const io::Seeds seeds = io::read_seeds(cfg);
+    const Network net = io::read_network(cfg, seeds);
+    return io::read_lyapunov(cfg, net, seeds).k.value_or(net.size());  // exponent
+}
+
 PointResult run_lyapunov(const Config& cfg, const PointContext& ctx) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
@@ -231,6 +241,12 @@ void validate_autocorrelation(const Config& cfg) {
     io::read_autocorrelation(cfg, net, seeds);
 }
 
+std::int64_t autocorrelation_axis(const Config& cfg, std::string_view, const PointContext&) {
+    const io::Seeds seeds = io::read_seeds(cfg);
+    const Network net = io::read_network(cfg, seeds);
+    return io::read_autocorrelation(cfg, net, seeds).n_lags();  // lag
+}
+
 PointResult run_autocorrelation(const Config& cfg, const PointContext& ctx) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
@@ -264,7 +280,7 @@ std::vector<Analysis> make() {
                   result("final_rms", {"point", "member"}, model_units, "final RMS state",
                          "root mean square of the final state", "analysis `simulate`"),
                   result("t_final", {"point"}, time_units, "time reached", "time reached", "analysis `simulate`")},
-                 validate_simulate, run_simulate});
+                 validate_simulate, run_simulate, simulate_axis});
     a.push_back({"permitted", "permitted", "count the permitted sets of a threshold-linear network",
                  {},
                  {result("n_permitted", {"point"}, one, "permitted sets", "non-empty permitted sets found",
@@ -275,7 +291,7 @@ std::vector<Analysis> make() {
                          "forbidden sets whose proper subsets are all permitted", "analysis `permitted`"),
                   result("largest", {"point"}, one, "largest permitted set", "size of the largest permitted set found",
                          "analysis `permitted`")},
-                 validate_permitted, run_permitted});
+                 validate_permitted, run_permitted, nullptr});
     a.push_back({"fixed_points", "fixed_points", "every fixed point of a threshold-linear network, with its stability",
                  {},
                  {result("count", {"point"}, one, "fixed points", "number of fixed points", "analysis `fixed_points`"),
@@ -287,7 +303,7 @@ std::vector<Analysis> make() {
                          "analysis `fixed_points`"),
                   result("index_sum", {"point"}, one, "index sum", "sum of the fixed points' indices",
                          "analysis `fixed_points`")},
-                 validate_fixed_points, run_fixed_points});
+                 validate_fixed_points, run_fixed_points, nullptr});
     a.push_back({"lyapunov", "lyapunov", "Lyapunov spectrum (k exponents), Kaplan-Yorke dimension, entropy rate",
                  {{"exponent", "Lyapunov exponent, largest first"}},
                  {result("lambda_max", {"point"}, rate_units, "largest Lyapunov exponent", "largest exponent",
@@ -305,7 +321,7 @@ std::vector<Analysis> make() {
                   result("sum", {"point"}, rate_units, "sum of exponents", "sum of the k exponents", "analysis `lyapunov`"),
                   result("mean_trace", {"point"}, rate_units, "mean Jacobian trace", "time average of the Jacobian's trace",
                          "analysis `lyapunov`")},
-                 validate_lyapunov, run_lyapunov});
+                 validate_lyapunov, run_lyapunov, lyapunov_axis});
     a.push_back({"autocorrelation", "autocorrelation",
                  "population-averaged autocovariance C(tau) of the state or the rate, and its correlation time",
                  {{"lag", "time lag"}},
@@ -319,7 +335,7 @@ std::vector<Analysis> make() {
                          "integral of C(tau) / C(0) over [0, max_lag] (NaN when C(0) = 0)", "analysis `autocorrelation`"),
                   result("mean", {"point"}, model_units, "mean", "time and population average of the variable",
                          "analysis `autocorrelation`")},
-                 validate_autocorrelation, run_autocorrelation});
+                 validate_autocorrelation, run_autocorrelation, autocorrelation_axis});
     return a;
 }
 
@@ -414,6 +430,19 @@ PointResult run_point(const Analysis& a, const Config& cfg, const PointContext& 
     }
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;
+}
+
+std::int64_t values_per_point(const Analysis& a, const io::Config& cfg, const PointContext& ctx) {
+    std::int64_t n = 0;
+    for (const auto& f : a.fields) {
+        if (f.dims.size() == 1) {
+            ++n;
+            continue;
+        }
+        RATENET_ASSERT(a.axis_length);  // an entry with vector results says how long they are
+        n += a.axis_length(cfg, f.dims[1], ctx);
+    }
+    return n;
 }
 
 std::string summary(const Analysis& a, const PointResult& r) {

@@ -42,6 +42,9 @@ struct Analysis {
     // Runs the analysis: a status and values named by `fields`. Throws on bad
     // input; run_point() turns that into status "failed: ...".
     io::PointResult (*run)(const io::Config& cfg, const PointContext& ctx);
+    // The length of a result axis besides `point` for this config (planning
+    // the output size); nullptr when the results are scalars.
+    std::int64_t (*axis_length)(const io::Config& cfg, std::string_view axis, const PointContext& ctx);
 };
 
 // Every analysis, in the order of the docs. The first call also hands the
@@ -60,6 +63,10 @@ const io::schema::Field* find_field(const Analysis& a, std::string_view name);
 // recorded. A value the entry does not describe is a program error
 // (internal_error), as is a value of the wrong length.
 io::PointResult run_point(const Analysis& a, const io::Config& cfg, const PointContext& ctx);
+
+// The numbers one point of this config records (scalars, plus the length of
+// each vector result), for planning the output size.
+std::int64_t values_per_point(const Analysis& a, const io::Config& cfg, const PointContext& ctx);
 
 // "name = value, name = value" of the point's scalar results, for the CLI.
 std::string summary(const Analysis& a, const io::PointResult& r);

@@ -1,5 +1,6 @@
 #include "app/sweep.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -38,6 +39,26 @@ std::pair<std::int64_t, std::int64_t> parse_shard(const std::string& s) {
     } catch (const std::exception&) {
         throw invalid_parameter("--shard", s, "must have the form I/N with 0 <= I < N");
     }
+}
+
+SweepOutline outline_sweep(const io::Config& cfg, const io::SweepPlan& plan) {
+    const Analysis& a = find_analysis(plan.analysis);
+    SweepOutline o;
+    o.points = plan.n_points();
+    const PointContext ctx{plan.ensemble, nullptr};
+    for (std::int64_t p : {std::int64_t{0}, plan.n_points() - 1}) {
+        const io::Config pc = io::point_config(cfg, plan, p);
+        a.validate(pc);
+        o.values_per_point = std::max(o.values_per_point, values_per_point(a, pc, ctx));
+    }
+    // Per point: its parameters and seed index, its wall time, its status
+    // (about 16 bytes of text) and its results, all 8-byte numbers; then the
+    // header (the config text twice: the file's and the point's) and HDF5's
+    // own metadata (about 16 KiB for a sweep file's groups, dimensions and attributes).
+    const double per_point =
+        8.0 * static_cast<double>(plan.columns().size() + 1 + static_cast<std::size_t>(o.values_per_point)) + 16.0;
+    o.bytes = static_cast<double>(o.points) * per_point + 2.0 * static_cast<double>(cfg.text().size()) + 16384.0;
+    return o;
 }
 
 SweepRun run_sweep(const io::Config& cfg, const io::SweepPlan& plan, const SweepRequest& req, WorkQueue& par,

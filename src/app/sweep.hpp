@@ -27,6 +27,15 @@ io::SweepPlan read_sweep_plan(const io::Config& cfg, const std::string& analysis
 // "I/N" -> (I, N); "" -> (0, 1). Refuses other text as --shard.
 std::pair<std::int64_t, std::int64_t> parse_shard(const std::string& s);
 
+// What a sweep will do, before it does it (`ratenet sweep --dry-run`): its
+// first and last points' configs are checked, as a run checks them.
+struct SweepOutline {
+    std::int64_t points = 0;
+    std::int64_t values_per_point = 0;  // numbers in results/ per point (the larger of the first and last point)
+    double bytes = 0.0;                 // planned size of the output file
+};
+SweepOutline outline_sweep(const io::Config& cfg, const io::SweepPlan& plan);
+
 class SweepObserver {
 public:
     virtual ~SweepObserver() = default;

@@ -4,6 +4,7 @@
 #include <exception>
 #include <limits>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -111,21 +112,65 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
     return r;
 }
 
+namespace {
+
+// `ratenet sweep --dry-run`: the plan, its first rows, the planned output and,
+// with --shards N, the job array to submit. Nothing is written.
+std::string dry_run(const CommonOptions& o, const io::Config& cfg, const io::SweepPlan& plan, std::int64_t shards) {
+    const app::SweepOutline out = app::outline_sweep(cfg, plan);
+    if (shards > plan.n_points())
+        throw invalid_parameter("--shards", std::to_string(shards),
+                                "more shards than sweep points (" + std::to_string(plan.n_points()) + ")");
+    std::ostringstream ss;
+    ss << "sweep of " << cfg.path() << ": " << out.points << " points (analysis " << plan.analysis << "), "
+       << plan.keys.size() << " swept key(s), " << plan.seeds << " seed(s) each\n";
+    const auto cols = plan.columns();
+    ss << "  point";
+    for (const auto& c : cols) ss << "  " << c;
+    ss << "\n";
+    const std::int64_t shown = std::min<std::int64_t>(plan.n_points(), 5);
+    for (std::int64_t p = 0; p < shown; ++p) {
+        ss << "  " << p;
+        for (double v : plan.point(p)) ss << "  " << v;
+        ss << "  " << plan.seed_index(p) << "\n";
+    }
+    if (shown < plan.n_points()) ss << "  ... (" << plan.n_points() - shown << " more)\n";
+    ss << "  output: " << output_path(o, cfg) << ", about " << std::setprecision(3) << out.bytes / (1 << 20) << " MiB ("
+       << out.values_per_point << " result values per point)\n";
+    if (shards > 0)
+        ss << "  " << shards << " shards: sbatch --array=0-" << shards - 1
+           << " (any contiguous range), or bash configs/slurm_submit.sh " << cfg.path() << " OUT " << shards << "\n";
+    ss << "nothing was run or written (--dry-run)";
+    return ss.str();
+}
+
+}  // namespace
+
 void setup_sweep(CLI::App& app, int& exit_code) {
     auto opt = std::make_shared<CommonOptions>();
     auto shard = std::make_shared<std::string>();
     auto resume = std::make_shared<bool>(false);
+    auto dry = std::make_shared<bool>(false);
+    auto shards = std::make_shared<std::int64_t>(0);
     auto* sub = app.add_subcommand("sweep", "Run one analysis over the points of a [sweep] (serially, sharded or under MPI)");
     add_common_options(sub, *opt, "TOML configuration file with a [sweep] section");
     auto* shard_opt =
         sub->add_option("--shard", *shard, "run shard I of N (points p with p mod N = I), e.g. $SLURM_ARRAY_TASK_ID/4");
     sub->add_flag("--resume", *resume, "continue an interrupted sweep, skipping its finished points");
-    sub->callback([opt, shard, shard_opt, resume, &exit_code] {
+    sub->add_flag("--dry-run", *dry, "print the points, the planned output size and (with --shards) the job array; run nothing");
+    sub->add_option("--shards", *shards, "with --dry-run: the number of shards to plan the job array for");
+    sub->callback([opt, shard, shard_opt, resume, dry, shards, &exit_code] {
         exit_code = guarded([&] {
             check_shard_given(*shard_opt, *shard);
             const io::Config cfg = load_config(*opt);
             if (!cfg.has("sweep")) cfg.fail("sweep", "", "missing section [sweep]");
             const io::SweepPlan plan = app::read_sweep_plan(cfg);
+            if (*shards != 0 && !*dry) throw invalid_parameter("--shards", std::to_string(*shards), "is only for --dry-run");
+            if (*shards < 0) throw invalid_parameter("--shards", std::to_string(*shards), "must be >= 1");
+            if (*dry) {
+                std::cout << dry_run(*opt, cfg, plan, *shards) << "\n";
+                return exit_ok;
+            }
             const SweepRun r = run_sweep(*opt, cfg, plan, *shard, *resume, "sweep", nullptr);
             if (r.run.wrote) say(*opt, sweep_summary(r.run.path, plan, r.run.rows));
             return r.exit_code;
