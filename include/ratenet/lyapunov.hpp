@@ -237,6 +237,9 @@ public:
     virtual bool should_stop() { return false; }
     virtual bool want_checkpoint() { return false; }
     virtual void checkpoint(const LyapunovCheckpoint& /*cp*/) {}
+    // After every re-orthonormalisation: the time reached and the time at the
+    // end of all phases (warm-ups included), in the time unit of tau.
+    virtual void progress(double /*t*/, double /*t_end*/) {}
 };
 
 // Computes the spectrum. Validates the options first (throws invalid_parameter);

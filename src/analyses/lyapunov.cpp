@@ -243,6 +243,7 @@ public:
                 const std::int64_t done = c.step / spo_;
                 const bool every = opt_.checkpoint_every > 0 && done % opt_.checkpoint_every == 0;
                 if ((every || obs_.want_checkpoint()) && c.step < total) obs_.checkpoint(c);
+                obs_.progress(c.t, static_cast<double>(total) * dt_);
             }
             if (obs_.should_stop()) {
                 if (c.step < total) {

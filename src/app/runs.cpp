@@ -67,8 +67,15 @@ private:
 
 class CheckpointingObserver : public LyapunovObserver {
 public:
-    CheckpointingObserver(double every, const std::atomic<bool>* stop, std::function<void(const LyapunovCheckpoint&)> sink)
-        : every_(every), stop_(stop), sink_(std::move(sink)), last_(std::chrono::steady_clock::now()) {}
+    CheckpointingObserver(double every, const std::atomic<bool>* stop, RunProgress* progress,
+                          std::function<void(const LyapunovCheckpoint&)> sink)
+        : every_(every), stop_(stop), progress_(progress), sink_(std::move(sink)), last_(std::chrono::steady_clock::now()) {}
+    void progress(double t, double t_end) override {
+        if (!progress_) return;
+        if (!started_) progress_->start(t_end);
+        started_ = true;
+        progress_->update(t);
+    }
     bool should_stop() override { return stop_ && stop_->load(std::memory_order_relaxed); }
     bool want_checkpoint() override {
         return every_ > 0 &&
@@ -82,6 +89,8 @@ public:
 private:
     double every_;
     const std::atomic<bool>* stop_;
+    RunProgress* progress_;
+    bool started_ = false;
     std::function<void(const LyapunovCheckpoint&)> sink_;
     std::chrono::steady_clock::time_point last_;
 };
@@ -224,7 +233,7 @@ LyapunovRun lyapunov_to_file(const io::Config& cfg, const LyapunovRequest& req) 
     } else {
         claim.refuse_leftover_part(req.file.force);
     }
-    CheckpointingObserver obs(req.checkpoint_every, req.file.stop, [&](const LyapunovCheckpoint& c) {
+    CheckpointingObserver obs(req.checkpoint_every, req.file.stop, req.progress, [&](const LyapunovCheckpoint& c) {
         // The last checkpoint, written on SIGINT/SIGTERM, says so in its status.
         const bool stopping = stopped(req.file);
         write_file(part, info, net, stopping ? "interrupted" : "running",
@@ -233,12 +242,14 @@ LyapunovRun lyapunov_to_file(const io::Config& cfg, const LyapunovRequest& req) 
     });
     LyapunovRun run;
     run.n = net.size();
+    if (cp) run.resumed_from = cp->t;
     try {
         run.result = lyapunov_spectrum(net, lopt, obs, cp ? &*cp : nullptr);
     } catch (const invalid_parameter& e) {
         if (e.key() == "checkpoint") throw invalid_parameter("--resume", part, e.value() + " " + e.rule());
         throw;
     }
+    if (req.progress) req.progress->finish();
     if (run.result.status == RunStatus::interrupted) {
         // The core writes a last checkpoint once it sees the stop request: the
         // sink above gives it status interrupted.

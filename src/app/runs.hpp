@@ -66,12 +66,14 @@ struct LyapunovRequest {
     std::optional<Eigen::Index> k;  // replaces lyapunov.k
     double checkpoint_every = 0.0;  // seconds of wall time between checkpoints; 0 = only when stopped
     bool resume = false;            // continue from the checkpoint in OUTPUT.part
+    RunProgress* progress = nullptr;  // time reached, of the time at the end of all phases
 };
 struct LyapunovRun {
     LyapunovResult result;
     Eigen::Index n = 0;
     bool interrupted = false;       // the checkpoint is in `path` (OUTPUT.part)
     std::string path;
+    std::optional<double> resumed_from;  // --resume: the time of the checkpoint continued
 };
 // [lyapunov]: the spectrum, with checkpoints in OUTPUT.part; writes /lyapunov.
 LyapunovRun lyapunov_to_file(const io::Config& cfg, const LyapunovRequest& req);

@@ -127,7 +127,10 @@ SweepRun run_sweep(const io::Config& cfg, const io::SweepPlan& plan, const Sweep
         }
         try {
             std::string damaged;
-            if (journal.has(p, &damaged)) continue;  // committed by an earlier (killed) run
+            if (journal.has(p, &damaged)) {  // committed by an earlier (killed) run
+                ++run.reused;
+                continue;
+            }
             if (!damaged.empty()) observer.warning(damaged + "; point " + std::to_string(p) + " runs again");
             const io::PointResult r = run_point(analysis, io::point_config(cfg, plan, p), ctx);
             if (r.status == "interrupted") {

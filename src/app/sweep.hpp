@@ -63,6 +63,7 @@ struct SweepRun {
     bool wrote = false;            // this process wrote the output (the first one)
     std::string path;
     std::vector<std::optional<io::PointResult>> rows;
+    std::int64_t reused = 0;       // points found committed by an earlier run (this process's share)
 };
 
 // Runs the plan. extra writes further groups (e.g. /chaos) before the file is

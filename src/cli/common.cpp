@@ -1,5 +1,8 @@
 #include "cli/common.hpp"
 
+#include <cmath>
+#include <cstdlib>
+
 #include <unistd.h>
 
 #include <csignal>
@@ -175,21 +178,38 @@ io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::S
     return info;
 }
 
-Progress::Progress(double total, bool enabled)
-    : total_(total), enabled_(enabled && isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()), last_(start_) {}
+Progress::Progress(double total, bool enabled, std::string what)
+    : total_(total), enabled_(enabled), tty_(isatty(STDERR_FILENO)), what_(std::move(what)),
+      start_(std::chrono::steady_clock::now()), last_(start_) {
+    if (const char* v = std::getenv("RATENET_PROGRESS_SECONDS")) {
+        char* end = nullptr;
+        const double s = std::strtod(v, &end);
+        if (end != v && *end == '\0' && s > 0 && std::isfinite(s)) interval_ = s;
+    }
+}
 
 void Progress::update(double done) {
     if (!enabled_) return;
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
-    if (elapsed < 1.0 || std::chrono::duration<double>(now - last_).count() < 0.2) return;
+    const double since = std::chrono::duration<double>(now - last_).count();
+    const double frac = total_ > 0 ? std::min(1.0, done / total_) : 0.0;
+    const double rate = elapsed > 0 ? done / elapsed : 0.0;
+    const double eta = rate > 0 ? (total_ - done) / rate : 0.0;
+    if (!tty_) {
+        // A record a log keeps: one line per interval.
+        if (since < interval_) return;
+        last_ = now;
+        std::fprintf(stderr, "ratenet: %s %.1f%% (%.6g of %.6g), %.0f s elapsed, ETA %.0f s\n", what_.c_str(),
+                     100.0 * frac, done, total_, elapsed, eta);
+        std::fflush(stderr);
+        return;
+    }
+    if (elapsed < 1.0 || since < 0.2) return;
     last_ = now;
     shown_ = true;
-    const double frac = total_ > 0 ? std::min(1.0, done / total_) : 0.0;
     const int width = 30;
     const int filled = static_cast<int>(frac * width);
-    const double rate = done / elapsed;
-    const double eta = rate > 0 ? (total_ - done) / rate : 0.0;
     std::fprintf(stderr, "\r[%-*s] %5.1f%%  %.3g/s  ETA %5.0fs ", width, std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  100.0 * frac, rate, eta);
     std::fflush(stderr);

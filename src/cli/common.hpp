@@ -64,18 +64,40 @@ app::FileRequest file_request(const CommonOptions& o, const io::Config& cfg);
 // RunInfo for the file header.
 io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::Seeds& seeds);
 
-// A progress line on stderr, only when stderr is a terminal and the run lasts
-// longer than a second.
+// Progress of a long run on stderr. On a terminal: a line redrawn in place
+// (after the first second) with the rate and an ETA. Otherwise (a batch log):
+// one record every RATENET_PROGRESS_SECONDS seconds (default 60), e.g.
+//   ratenet: lyapunov 42.0% (420 of 1000), 61 s elapsed, ETA 84 s
 class Progress {
 public:
-    Progress(double total, bool enabled);
+    Progress(double total, bool enabled, std::string what = "progress");
     void update(double done);
     void finish();
 
 private:
     double total_;
-    bool enabled_, shown_ = false;
+    bool enabled_, tty_, shown_ = false;
+    std::string what_;
+    double interval_ = 60.0;  // seconds between records in a log
     std::chrono::steady_clock::time_point start_, last_;
+};
+
+// Progress for app's runs (model time for simulate and lyapunov).
+class ProgressLine : public app::RunProgress {
+public:
+    ProgressLine(bool show, std::string what) : show_(show), what_(std::move(what)) {}
+    void start(double total) override { line_.emplace(total, show_, what_); }
+    void update(double done) override {
+        if (line_) line_->update(done);
+    }
+    void finish() override {
+        if (line_) line_->finish();
+    }
+
+private:
+    bool show_;
+    std::string what_;
+    std::optional<Progress> line_;
 };
 
 // Prints unless quiet.

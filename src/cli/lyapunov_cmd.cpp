@@ -42,7 +42,11 @@ int run(const LyapunovCliOptions& o) {
     req.k = o.k;
     req.checkpoint_every = o.checkpoint_every;
     req.resume = o.resume;
+    ProgressLine progress(!o.common.quiet, "lyapunov");
+    req.progress = &progress;
     const app::LyapunovRun run = app::lyapunov_to_file(cfg, req);
+    if (run.resumed_from)
+        say(o.common, "resumed from the checkpoint at t = " + format_value(*run.resumed_from) + " in " + req.file.output + ".part");
     const LyapunovResult& r = run.result;
     if (run.interrupted) {
         std::cerr << "ratenet: " << r.message << "; the checkpoint is in " << run.path

@@ -15,26 +15,9 @@ namespace ratenet::cli {
 
 namespace {
 
-// The progress line of a simulation (model time).
-class ProgressLine : public app::RunProgress {
-public:
-    explicit ProgressLine(bool show) : show_(show) {}
-    void start(double total) override { line_.emplace(total, show_); }
-    void update(double done) override {
-        if (line_) line_->update(done);
-    }
-    void finish() override {
-        if (line_) line_->finish();
-    }
-
-private:
-    bool show_;
-    std::optional<Progress> line_;
-};
-
 app::SimulateRun simulate(const CommonOptions& o) {
     const io::Config cfg = load_config(o);
-    ProgressLine progress(!o.quiet);
+    ProgressLine progress(!o.quiet, "simulate");
     return app::simulate_to_file(cfg, file_request(o, cfg), &progress);
 }
 

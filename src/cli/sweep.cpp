@@ -33,8 +33,8 @@ namespace {
 // The engine's progress on a terminal line, its warnings on stderr.
 class CliSweepObserver : public app::SweepObserver {
 public:
-    explicit CliSweepObserver(bool show) : show_(show) {}
-    void started(std::int64_t total) override { progress_.emplace(static_cast<double>(total), show_); }
+    CliSweepObserver(bool show, std::string what) : show_(show), what_(std::move(what)) {}
+    void started(std::int64_t total) override { progress_.emplace(static_cast<double>(total), show_, what_ + " points"); }
     void progress(std::int64_t done) override {
         if (progress_) progress_->update(static_cast<double>(done));
     }
@@ -45,6 +45,7 @@ public:
 
 private:
     bool show_;
+    std::string what_;
     std::optional<Progress> progress_;
 };
 
@@ -100,9 +101,12 @@ SweepRun run_sweep(const CommonOptions& o, const io::Config& cfg, const io::Swee
     req.kind = kind;
     req.info = run_info(kind, cfg, io::read_seeds(cfg));
     req.stop = &stop_flag();
-    CliSweepObserver observer(!o.quiet && par.rank() == 0);
+    CliSweepObserver observer(!o.quiet && par.rank() == 0, kind);
     SweepRun r;
     r.run = app::run_sweep(cfg, plan, req, par, observer, extra);
+    if (resume && par.rank() == 0 && !o.quiet)
+        std::cout << "resumed: " << r.run.reused << " finished point(s) reused from " << req.output << ".points"
+                  << (par.active() ? " (by rank 0)" : "") << "\n";
     if (r.run.interrupted) {
         if (par.rank() == 0)
             std::cerr << "ratenet: sweep interrupted; finished points are kept in " << req.output
