@@ -16,7 +16,7 @@ The file layout is described in docs/file-format.md (format version 2; version
 matplotlib backend, no rcParams, no environment variables.
 """
 
-from .errors import RatenetFormatError
+from .errors import RatenetBinaryError, RatenetFormatError
 from .reader import (
     SUPPORTED_FORMAT_VERSION,
     Chaos,
@@ -31,9 +31,14 @@ from .reader import (
     Verification,
     open_file,
 )
+from .runs import RatenetRunError, run, to_toml
 
 __all__ = [
     "RatenetFormatError",
+    "RatenetBinaryError",
+    "RatenetRunError",
+    "run",
+    "to_toml",
     "SUPPORTED_FORMAT_VERSION",
     "RatenetFile",
     "open_file",
