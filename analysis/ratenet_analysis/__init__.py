@@ -31,6 +31,7 @@ from .reader import (
     Verification,
     open_file,
 )
+from .labelled import RatenetData, open, open_points, read_point  # noqa: A004 - open() as xarray's open_dataset
 from .runs import RatenetRunError, run, to_toml
 
 __all__ = [
@@ -39,6 +40,10 @@ __all__ = [
     "RatenetRunError",
     "run",
     "to_toml",
+    "open",
+    "open_points",
+    "read_point",
+    "RatenetData",
     "SUPPORTED_FORMAT_VERSION",
     "RatenetFile",
     "open_file",

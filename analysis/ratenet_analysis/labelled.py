@@ -1,0 +1,230 @@
+"""Every ratenet file as labelled arrays: one :class:`xarray.Dataset` per group,
+with the dimensions, coordinates, units and long names the file carries, and a
+sweep on its parameter grid."""
+
+from __future__ import annotations
+
+import builtins
+import os
+import struct
+from collections.abc import Mapping
+from typing import Any, Dict, Iterator, List, Optional
+
+import h5py
+import numpy as np
+
+from .errors import RatenetFormatError
+from .reader import SUPPORTED_FORMAT_VERSION, _attrs
+
+
+class RatenetData(Mapping):
+    """A ratenet file's groups as xarray Datasets (a mapping: group path -> Dataset).
+
+    Attributes
+    ----------
+    path : str
+    attrs : dict
+        The root attributes (``kind``, ``status``, ``config``, ...).
+    """
+
+    def __init__(self, path: str, attrs: Dict[str, Any], groups: Dict[str, Any]):
+        self.path = path
+        self.attrs = attrs
+        self._groups = groups
+
+    def __getitem__(self, group: str):
+        try:
+            return self._groups[group.strip("/")]
+        except KeyError:
+            raise KeyError(f"{self.path} has no group {group!r}; it has {sorted(self._groups)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    @property
+    def kind(self) -> str:
+        return str(self.attrs.get("kind", ""))
+
+    @property
+    def status(self) -> str:
+        """``completed``, ``diverged``, ``running`` (a .part being written or killed), ``interrupted``, ..."""
+        return str(self.attrs.get("status", ""))
+
+    def __repr__(self) -> str:
+        return f"<RatenetData {self.path!r} kind={self.kind} status={self.status} groups={sorted(self._groups)}>"
+
+    def sweep(self):
+        """The sweep on its parameter grid: one dimension per swept key plus ``seed``;
+        every result, the ``status`` and the wall time ``seconds`` as variables; NaN
+        (and status "") where a point did not run. ``.to_dataframe()`` gives the flat table."""
+        if "sweep" not in self._groups:
+            raise KeyError(f"{self.path} holds no sweep (kind {self.kind!r})")
+        return sweep_grid(self._groups["sweep"], self._groups.get("sweep/results"))
+
+
+def _strings(a) -> List[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(a).ravel()]
+
+
+def sweep_grid(sweep, results=None):
+    """/sweep and /sweep/results (xarray Datasets) as a Dataset on the parameter grid."""
+    import pandas as pd
+    import xarray as xr
+
+    keys = _strings(sweep["keys"].values)
+    params = np.asarray(sweep["params"].values, float).reshape(-1, len(keys))
+    swept = [k for k in keys if k != "seed_index"]
+    columns = []
+    for i, k in enumerate(swept):
+        col = params[:, i]
+        columns.append(col.astype(np.int64) if np.all(col == np.round(col)) and np.all(np.abs(col) < 2**53) else col)
+    columns.append(params[:, -1].astype(np.int64))
+    ds = xr.Dataset() if results is None else results.copy()
+    ds["status"] = ("point", np.array(_strings(sweep["status"].values), dtype=object))
+    ds["seconds"] = ("point", np.asarray(sweep["seconds"].values, float))
+    ds["seconds"].attrs.update(sweep["seconds"].attrs)
+    index = pd.MultiIndex.from_arrays(columns, names=swept + ["seed"])
+    grid = ds.assign_coords(point=index).unstack("point")
+    grid["status"] = grid["status"].fillna("")
+    for k in swept:
+        grid[k].attrs["long_name"] = k
+    grid["seed"].attrs["long_name"] = "seed index"
+    grid.attrs.update({k: v for k, v in sweep.attrs.items() if isinstance(v, (str, int, float, np.integer, np.floating))})
+    return grid
+
+
+def open(path: str | os.PathLike) -> RatenetData:  # noqa: A001 - the package's entry point, as xarray.open_dataset
+    """Open a ratenet file (also ``NAME.h5.part``) as labelled arrays.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file ratenet wrote, finished or not; or the ``OUT.h5.points/`` folder of
+        an unfinished sweep (see :func:`open_points`).
+
+    Returns
+    -------
+    RatenetData
+        A mapping from group path (``"trajectory"``, ``"sweep/results"``, ...) to
+        :class:`xarray.Dataset`, loaded into memory (the file is closed again).
+
+    Raises
+    ------
+    RatenetFormatError
+        Not a ratenet file, or newer than this package reads.
+    """
+    import xarray as xr
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        return open_points(path)
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            attrs = _attrs(f)
+            names: List[str] = []
+            f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Group) else None)
+    except OSError as e:
+        raise RatenetFormatError(f"{path}: cannot open as HDF5 ({e})") from e
+    if attrs.get("format") != "ratenet":
+        raise RatenetFormatError(f"{path}: not a ratenet file (root attribute format = {attrs.get('format')!r})")
+    version = int(attrs.get("format_version", 1))
+    if version > SUPPORTED_FORMAT_VERSION:
+        raise RatenetFormatError(f"{path}: format_version {version} is newer than this package reads "
+                                 f"({SUPPORTED_FORMAT_VERSION}); update ratenet_analysis")
+    groups = {}
+    for g in names:
+        kw = {} if version >= 2 else {"phony_dims": "sort"}  # version 1: no named dimensions
+        with xr.open_dataset(path, engine="h5netcdf", group=g, **kw) as ds:
+            groups[g] = ds.load()
+    return RatenetData(path, attrs, groups)
+
+
+_MAGIC = (b"RNPOINT1", b"RNPOINT2")
+
+
+def read_point(path: str) -> Dict[str, Any]:
+    """One point file of a sweep's journal (``OUT.h5.points/pNNNNNNNNN.bin``):
+    ``{"point", "seconds", "status", "values"}``. Raises RatenetFormatError when
+    it is truncated or its checksum does not match (ratenet reruns such a point)."""
+    with builtins.open(path, "rb") as fh:
+        buf = fh.read()
+    if len(buf) < 8 or buf[:8] not in _MAGIC:
+        raise RatenetFormatError(f"{path}: not a ratenet point file")
+    end = len(buf)
+    if buf[:8] == b"RNPOINT2":
+        end -= 8
+        h = 0xCBF29CE484222325
+        for b in buf[:end]:
+            h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+        if struct.unpack_from("<Q", buf, end)[0] != h:
+            raise RatenetFormatError(f"{path}: checksum mismatch: the point file is corrupt")
+    pos = 8
+
+    def take(fmt):
+        nonlocal pos
+        size = struct.calcsize(fmt)
+        if pos + size > end:
+            raise RatenetFormatError(f"{path}: truncated point file")
+        v = struct.unpack_from(fmt, buf, pos)
+        pos += size
+        return v
+
+    def text():
+        (n,) = take("<Q")
+        (s,) = take(f"<{n}s")
+        return s.decode("utf-8", "replace")
+
+    (p,) = take("<q")
+    (seconds,) = take("<d")
+    status = text()
+    (nv,) = take("<Q")
+    values = {}
+    for _ in range(nv):
+        name = text()
+        (n,) = take("<Q")
+        values[name] = np.array(take(f"<{n}d"), float)
+    return {"point": p, "seconds": seconds, "status": status, "values": values}
+
+
+def open_points(folder: str | os.PathLike) -> RatenetData:
+    """The ``OUT.h5.points/`` folder of an unfinished sweep: the points finished so
+    far as one Dataset (group ``"sweep/results"``), indexed by point number, with
+    their ``status`` and ``seconds``. Damaged point files are skipped (ratenet
+    reruns them on --resume)."""
+    import xarray as xr
+
+    folder = os.fspath(folder)
+    rows = []
+    for name in sorted(os.listdir(folder)):
+        if name.startswith("p") and name.endswith(".bin"):
+            try:
+                rows.append(read_point(os.path.join(folder, name)))
+            except RatenetFormatError:
+                continue
+    names: List[str] = []
+    width: Dict[str, int] = {}
+    for r in rows:
+        for k, v in r["values"].items():
+            if k not in width:
+                names.append(k)
+            width[k] = max(width.get(k, 1), len(v))
+    data = {}
+    for k in names:
+        a = np.full((len(rows), width[k]), np.nan)
+        for i, r in enumerate(rows):
+            v = r["values"].get(k)
+            if v is not None:
+                a[i, : len(v)] = v
+        data[k] = (("point",), a[:, 0]) if width[k] == 1 else (("point", f"{k}_index"), a)
+    ds = xr.Dataset(data, coords={"point": np.array([r["point"] for r in rows], np.int64)})
+    ds["status"] = ("point", np.array([r["status"] for r in rows], dtype=object))
+    ds["seconds"] = ("point", np.array([r["seconds"] for r in rows], float))
+    hash_file = os.path.join(folder, "sweep_hash")
+    attrs = {"kind": "sweep", "status": "running", "points_done": len(rows)}
+    if os.path.exists(hash_file):
+        with builtins.open(hash_file) as fh:
+            attrs["sweep_hash"] = fh.read().strip()
+    return RatenetData(folder, attrs, {"sweep/results": ds})
