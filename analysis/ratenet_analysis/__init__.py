@@ -31,7 +31,7 @@ from .reader import (
     Verification,
     open_file,
 )
-from .labelled import RatenetData, open, open_points, read_point  # noqa: A004 - open() as xarray's open_dataset
+from .labelled import RatenetData, open, open_points, open_runs, open_sweep, read_point  # noqa: A004 - open() as xarray's open_dataset
 from .runs import RatenetRunError, run, to_toml
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "to_toml",
     "open",
     "open_points",
+    "open_runs",
+    "open_sweep",
     "read_point",
     "RatenetData",
     "SUPPORTED_FORMAT_VERSION",

@@ -228,3 +228,112 @@ def open_points(folder: str | os.PathLike) -> RatenetData:
         with builtins.open(hash_file) as fh:
             attrs["sweep_hash"] = fh.read().strip()
     return RatenetData(folder, attrs, {"sweep/results": ds})
+
+
+def _flat(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for k, v in config.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def _expand(paths) -> List[str]:
+    import glob
+
+    if isinstance(paths, (str, os.PathLike)):
+        found = sorted(glob.glob(os.fspath(paths)))
+        if not found:
+            raise FileNotFoundError(f"no file matches {os.fspath(paths)!r}")
+        return found
+    return [os.fspath(p) for p in paths]
+
+
+def open_runs(paths, group: Optional[str] = None):
+    """Many runs (simulate, lyapunov, chaos files, ...) stacked along the config
+    keys that differ between them: the ``xarray.open_mfdataset`` idea applied to
+    ratenet's stored configs.
+
+    Parameters
+    ----------
+    paths : str (a glob) or sequence of paths
+    group : str, optional
+        The group to stack (default: the kind's main group, e.g. ``trajectory``,
+        ``lyapunov``, ``chaos``).
+
+    Returns
+    -------
+    xarray.Dataset
+        The group of every file, concatenated along a new dimension ``run``, with
+        one coordinate per config key that differs between the files (and
+        ``path``). Axes of different lengths are aligned by their coordinates
+        (NaN where a run has no value).
+    """
+    import tomllib
+
+    import xarray as xr
+
+    files = _expand(paths)
+    if not files:
+        raise ValueError("open_runs needs at least one file")
+    datas = [open(p) for p in files]
+    kinds = {d.kind for d in datas}
+    if len(kinds) != 1:
+        raise RatenetFormatError(f"open_runs: the files are of different kinds {sorted(kinds)}")
+    main = {"simulate": "trajectory", "lyapunov": "lyapunov", "permitted": "permitted", "fixed_points": "fixed_points",
+            "chaos": "chaos", "sweep": "sweep/results"}
+    g = group or main.get(next(iter(kinds)), "")
+    configs = [_flat(tomllib.loads(str(d.attrs.get("config", "")))) for d in datas]
+    keys = sorted({k for c in configs for k in c})
+    differ = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1 and not k.startswith("output.")]
+    parts = []
+    for d in datas:
+        if g not in d:
+            raise RatenetFormatError(f"{d.path} has no group {g!r}")
+        parts.append(d[g])
+    stacked = xr.concat(parts, dim="run", join="outer", combine_attrs="drop_conflicts")
+    stacked = stacked.assign_coords(run=np.arange(len(files)), path=("run", np.array(files, dtype=object)))
+    for k in differ:
+        vals = [c.get(k) for c in configs]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            stacked = stacked.assign_coords({k: ("run", np.array(vals))})
+        else:
+            stacked = stacked.assign_coords({k: ("run", np.array([repr(v) if v is not None else "" for v in vals], dtype=object))})
+    stacked.attrs["differing_keys"] = ", ".join(differ)
+    return stacked
+
+
+def open_sweep(shards):
+    """The shards of a sweep (``ratenet sweep --shard I/N`` files, a glob or a
+    list) read together without merging them on disk: the sweep on its
+    parameter grid, as :meth:`RatenetData.sweep` gives it for a merged file.
+    Points no shard holds are NaN (status ""). The shards must come from one
+    sweep (the same ``sweep_hash``)."""
+    files = _expand(shards)
+    datas = [open(p) for p in files]
+    hashes = {str(d["sweep"].attrs.get("sweep_hash", "")) for d in datas}
+    if len(hashes) != 1:
+        raise RatenetFormatError(f"open_sweep: the shards come from different sweeps (hashes {sorted(hashes)})")
+    base = datas[0]["sweep"].copy()
+    results = datas[0]["sweep/results"].copy() if "sweep/results" in datas[0] else None
+    status = np.array(_strings(base["status"].values), dtype=object)
+    for d in datas[1:]:
+        s = np.array(_strings(d["sweep"]["status"].values), dtype=object)
+        if s.shape != status.shape:
+            raise RatenetFormatError(f"open_sweep: {d.path} has {s.size} points, {files[0]} {status.size}")
+        take = s != ""
+        if np.any(take & (status != "")):
+            raise RatenetFormatError(f"open_sweep: {d.path} repeats points of another shard")
+        status[take] = s[take]
+        base["seconds"].values[take] = d["sweep"]["seconds"].values[take]
+        if results is not None:
+            for name, var in d["sweep/results"].data_vars.items():
+                if name not in results:
+                    results[name] = var
+                else:
+                    results[name].values[take] = var.values[take]
+    base["status"] = ("point", status)
+    return sweep_grid(base, results)

@@ -83,3 +83,46 @@ def test_interrupted_part_file_opens(interrupted):
     d = ra.open(interrupted)
     assert d.status in ("interrupted", "running")
     assert d["trajectory"]["x"].sizes["t"] > 0
+
+
+def test_open_sweep_reads_shards_as_the_merged_file(ratenet, tmp_path):
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(TANH + '[sweep]\nseeds = 2\n[sweep.params]\n"model.g" = [0.5, 1.5, 2.5]\n')
+    for i in range(3):
+        run_ok(ratenet, "sweep", cfg, "--shard", f"{i}/3", "-o", tmp_path / f"sh{i}.h5", "-q")
+    run_ok(ratenet, "merge", tmp_path / "merged.h5", *[tmp_path / f"sh{i}.h5" for i in range(3)], "-q")
+    merged = ra.open(tmp_path / "merged.h5").sweep()
+    g = ra.open_sweep(str(tmp_path / "sh*.h5"))
+    assert dict(g.sizes) == dict(merged.sizes) == {"model.g": 3, "seed": 2}
+    for v in ("mean_rate", "temporal_std", "final_rms", "t_final"):
+        np.testing.assert_array_equal(g[v].values, merged[v].values)
+    assert (g["status"].values == merged["status"].values).all()
+    # Two shards only: the third shard's points are missing (NaN, status "").
+    part = ra.open_sweep([tmp_path / "sh0.h5", tmp_path / "sh1.h5"])
+    assert (part["status"].values == "").sum() == 2 and np.isnan(part["t_final"].values).sum() == 2
+    # A shard of another sweep is refused.
+    other = tmp_path / "o.toml"
+    other.write_text(cfg.read_text().replace("n = 20", "n = 21"))
+    run_ok(ratenet, "sweep", other, "--shard", "1/3", "-o", tmp_path / "other1.h5", "-q")
+    with pytest.raises(ra.RatenetFormatError, match="different sweeps"):
+        ra.open_sweep([tmp_path / "sh0.h5", tmp_path / "other1.h5"])
+
+
+def test_open_runs_stacks_along_the_differing_keys(ratenet, tmp_path):
+    cfg = tmp_path / "r.toml"
+    cfg.write_text(TANH)
+    gs = [0.5, 1.5, 2.5]
+    for g in gs:
+        run_ok(ratenet, "simulate", cfg, "--set", f"model.g={g}", "-o", tmp_path / f"run_g{g}.h5", "-q")
+    st = ra.open_runs(str(tmp_path / "run_g*.h5"))
+    assert st["x"].dims == ("run", "t", "neuron") and st.sizes["run"] == 3
+    assert st.attrs["differing_keys"] == "model.g"
+    np.testing.assert_allclose(st["model.g"].values, gs)
+    for i, g in enumerate(gs):
+        with ra.open_file(tmp_path / f"run_g{g}.h5") as f:
+            np.testing.assert_array_equal(st["x"].isel(run=i).values, f.trajectory().x())
+    # Runs of different lengths align on their coordinates, NaN where one has no value.
+    run_ok(ratenet, "simulate", cfg, "--set", "simulate.t_end=10.0", "-o", tmp_path / "short.h5", "-q")
+    two = ra.open_runs([tmp_path / "run_g0.5.h5", tmp_path / "short.h5"])
+    assert two.sizes["t"] == 21 and np.isnan(two["x"].isel(run=1).sel(t=15.0).values).all()
+    assert set(two.attrs["differing_keys"].split(", ")) == {"model.g", "simulate.t_end"}
