@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the C++ tests (GoogleTest through CTest, warnings as errors;
 # CTest also runs the hostile corpus of tests/hostile/ against the binary),
-# the Python analysis tests (pytest), the cluster tests (sweeps under MPI and as
+# the Python analysis tests (pytest), the Python documentation (the tutorial
+# notebook executed, the Sphinx HTML built without warnings), the cluster tests (sweeps under MPI and as
 # Slurm array shards on a single-node cluster), then the C++ tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero on any failure.
 #   bash scripts/test.sh            everything
@@ -37,6 +38,8 @@ build/pyvenv/bin/pip install -q --no-index --no-build-isolation ./analysis
 (cd analysis/tests && ../../build/pyvenv/bin/python -c \
   "import ratenet_analysis as ra, sys; sys.exit(0 if '/build/pyvenv/' in ra.__file__ else 'imported ' + ra.__file__)")
 (cd analysis/tests && RATENET="$(pwd)/../../build/ratenet" ../../build/pyvenv/bin/python -m pytest . -q -p no:cacheprovider)
+echo "== Python documentation (tutorial notebook executed, Sphinx HTML with -W into build/python-docs)"
+bash scripts/python_docs.sh build build/pyvenv/bin/python
 
 echo "== cluster tests (MPI ranks, Slurm array shards, kill -9 and resume)"
 bash tests/cluster/run.sh build

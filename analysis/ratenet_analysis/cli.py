@@ -20,6 +20,18 @@ def _fmt(v) -> str:
 
 
 def summary_text(f: RatenetFile) -> str:
+    """Summarise a ratenet file in a few lines of text (``summary`` command).
+
+    Parameters
+    ----------
+    f : RatenetFile
+        The open file, of any kind (also a ``.part`` file).
+
+    Returns
+    -------
+    str
+        The header (kind, status, format version) and the key numbers of each group.
+    """
     a = f.attrs
     L: List[str] = []
     L.append(f"{f.path}")
@@ -98,13 +110,88 @@ def summary_text(f: RatenetFile) -> str:
     return "\n".join(L)
 
 
+def points_summary_text(folder: str) -> str:
+    """Summarise the ``OUT.h5.points/`` folder of an unfinished sweep.
+
+    Parameters
+    ----------
+    folder : str
+        The folder ratenet keeps a sweep's finished points in until it writes OUT.h5.
+
+    Returns
+    -------
+    str
+        Several lines: points finished of those planned, their statuses, and
+        the range of each scalar result with its units.
+    """
+    from .labelled import open_points
+
+    d = open_points(folder)
+    r = d["sweep/results"]
+    status = r["status"].values if "sweep" not in d else d["sweep"]["status"].values
+    done = status != ""
+    planned = d.attrs.get("points_planned")
+    L = [folder,
+         f"  unfinished sweep (status running): {d.attrs['points_done']} point(s) finished"
+         + (f" of {planned} planned" if planned is not None else " (no plan.tsv: the number planned is unknown)")
+         + (f", sweep hash {d.attrs['sweep_hash']}" if "sweep_hash" in d.attrs else "")]
+    counts = {}
+    for s in status[done]:
+        counts[s] = counts.get(s, 0) + 1
+    if counts:
+        L.append("  statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if "sweep" in d:
+        keys = [str(k) for k in d["sweep"]["keys"].values if str(k) != "seed_index"]
+        L.append("  swept: " + ", ".join(keys) + " (and seed); open it on the grid with ratenet_analysis.open(FOLDER).sweep()")
+    for name, v in r.data_vars.items():
+        if name in ("status", "seconds") or v.ndim != 1:
+            continue
+        vals = v.values[np.isfinite(v.values)]
+        if len(vals):
+            units = v.attrs.get("units", "")
+            L.append(f"  {name}: {_fmt(float(vals.min()))} .. {_fmt(float(vals.max()))}" + (f" [{units}]" if units else ""))
+    L.append(f"  resume it with: ratenet sweep CONFIG -o {os.path.basename(folder.rstrip(os.sep))[:-len('.points')]} --resume"
+             if folder.rstrip(os.sep).endswith(".points") else "  resume it with: ratenet sweep CONFIG -o OUT --resume")
+    return "\n".join(L)
+
+
 def cmd_summary(args) -> int:
+    """Print :func:`summary_text` of ``args.file`` (``summary FILE``).
+
+    A directory is read as the ``OUT.h5.points/`` folder of an unfinished
+    sweep (:func:`points_summary_text`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
+    if os.path.isdir(args.file):
+        print(points_summary_text(args.file))
+        return 0
     with open_file(args.file) as f:
         print(summary_text(f))
     return 0
 
 
 def cmd_plot(args) -> int:
+    """Draw one figure of ``args.file`` (``plot FILE [--figure NAME] [-o OUT]``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``file``, ``figure``, ``output``, ``dpi``).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
     from . import plots
 
     with open_file(args.file) as f:
@@ -121,17 +208,36 @@ def cmd_plot(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """Write every figure of ``args.file`` once per format, and its summary (``report FILE -o DIR``).
+
+    Each figure of :func:`plots.figures_for` is drawn once and saved in each of
+    the (deduplicated) formats; figures_for itself lists no figure twice.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``file``, ``output``, ``formats``, ``dpi``).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
     from . import plots
 
     os.makedirs(args.output, exist_ok=True)
     with open_file(args.file) as f:
         stem = os.path.splitext(os.path.basename(f.path.removesuffix(".part")))[0]
         figs = plots.figures_for(f)
+        exts = list(dict.fromkeys(e.strip().lower().lstrip(".") for e in args.formats.split(",") if e.strip()))
         written = []
         for name, make in figs.items():
-            for ext in args.formats.split(","):
-                p = os.path.join(args.output, f"{stem}_{name}.{ext.strip()}")
-                plots.save(make(), p, dpi=args.dpi)
+            fig = make()  # drawn once, saved in every format
+            for ext in exts:
+                p = os.path.join(args.output, f"{stem}_{name}.{ext}")
+                if p in written:
+                    continue
+                plots.save(fig, p, dpi=args.dpi)
                 written.append(p)
         sp = os.path.join(args.output, f"{stem}_summary.txt")
         with open(sp, "w") as fh:
@@ -143,6 +249,18 @@ def cmd_report(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
+    """Run a reproduction and print its key numbers (``reproduce NAME``).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``name``, ``full``, ``output``, ``ratenet``).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
     from .reproduce import REPRODUCTIONS
 
     mod = REPRODUCTIONS[args.name]
@@ -155,6 +273,13 @@ def cmd_reproduce(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Build the command-line parser of ``python3 -m ratenet_analysis``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        With the subcommands ``plot``, ``report``, ``summary`` and ``reproduce``.
+    """
     from . import plots
     from .reproduce import REPRODUCTIONS
 
@@ -188,6 +313,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Run the command line (``ratenet-analysis`` / ``python3 -m ratenet_analysis``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 2 an unreadable, foreign or newer file, 3 the
+        ratenet binary is missing, lacks a subcommand, or a run failed.
+    """
     ap = build_parser()
     args = ap.parse_args(argv)
     try:

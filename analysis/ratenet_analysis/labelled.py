@@ -18,13 +18,35 @@ from .reader import SUPPORTED_FORMAT_VERSION, _attrs
 
 
 class RatenetData(Mapping):
-    """A ratenet file's groups as xarray Datasets (a mapping: group path -> Dataset).
+    """A ratenet file's groups as xarray Datasets.
+
+    Returned by :func:`open` and :func:`open_points`: a read-only mapping from
+    group path (``"network"``, ``"trajectory"``, ``"sweep/results"``, ...) to
+    :class:`xarray.Dataset`, with the dimensions, coordinates, units and long
+    names the file carries.
+
+    Parameters
+    ----------
+    path : str
+        The file (or points folder) the data came from.
+    attrs : dict
+        The root attributes.
+    groups : dict of str to xarray.Dataset
+        The groups by path, without a leading ``/``.
 
     Attributes
     ----------
     path : str
+        The file (or points folder).
     attrs : dict
         The root attributes (``kind``, ``status``, ``config``, ...).
+
+    Examples
+    --------
+    >>> d = ra.open("wta.h5")                          # doctest: +SKIP
+    >>> list(d), d.kind, d.status                      # doctest: +SKIP
+    (['network', 'trajectory'], 'simulate', 'completed')
+    >>> d["trajectory"]["x"].sel(t=slice(10, 20))      # doctest: +SKIP
     """
 
     def __init__(self, path: str, attrs: Dict[str, Any], groups: Dict[str, Any]):
@@ -46,6 +68,7 @@ class RatenetData(Mapping):
 
     @property
     def kind(self) -> str:
+        """What wrote the file: ``simulate``, ``permitted``, ``fixed_points``, ``lyapunov``, ``sweep`` or ``chaos``."""
         return str(self.attrs.get("kind", ""))
 
     @property
@@ -57,9 +80,26 @@ class RatenetData(Mapping):
         return f"<RatenetData {self.path!r} kind={self.kind} status={self.status} groups={sorted(self._groups)}>"
 
     def sweep(self):
-        """The sweep on its parameter grid: one dimension per swept key plus ``seed``;
-        every result, the ``status`` and the wall time ``seconds`` as variables; NaN
-        (and status "") where a point did not run. ``.to_dataframe()`` gives the flat table."""
+        """Return the sweep on its parameter grid.
+
+        Returns
+        -------
+        xarray.Dataset
+            One dimension per swept key plus ``seed``; every result, the
+            ``status`` and the wall time ``seconds`` as variables; NaN (and
+            status ``""``) where a point did not run.  ``.to_dataframe()`` gives
+            the flat table.
+
+        Raises
+        ------
+        KeyError
+            The file holds no sweep.
+
+        Examples
+        --------
+        >>> g = ra.open("sweep.h5").sweep()                           # doctest: +SKIP
+        >>> g["temporal_std"].mean("seed").sel({"model.g": 2.0})      # doctest: +SKIP
+        """
         if "sweep" not in self._groups:
             raise KeyError(f"{self.path} holds no sweep (kind {self.kind!r})")
         return sweep_grid(self._groups["sweep"], self._groups.get("sweep/results"))
@@ -70,7 +110,20 @@ def _strings(a) -> List[str]:
 
 
 def sweep_grid(sweep, results=None):
-    """/sweep and /sweep/results (xarray Datasets) as a Dataset on the parameter grid."""
+    """Put a sweep's points on their parameter grid.
+
+    Parameters
+    ----------
+    sweep : xarray.Dataset
+        The ``/sweep`` group (``keys``, ``params``, ``status``, ``seconds``).
+    results : xarray.Dataset, optional
+        The ``/sweep/results`` group.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :meth:`RatenetData.sweep`.
+    """
     import pandas as pd
     import xarray as xr
 
@@ -115,6 +168,17 @@ def open(path: str | os.PathLike) -> RatenetData:  # noqa: A001 - the package's 
     ------
     RatenetFormatError
         Not a ratenet file, or newer than this package reads.
+
+    See Also
+    --------
+    open_file : The same file read into numpy arrays, lazily.
+
+    Examples
+    --------
+    >>> import ratenet_analysis as ra
+    >>> d = ra.open("wta.h5")                        # doctest: +SKIP
+    >>> x = d["trajectory"]["x"]                     # doctest: +SKIP
+    >>> x.isel(t=-1).argmax("neuron")                # doctest: +SKIP
     """
     import xarray as xr
 
@@ -146,9 +210,27 @@ _MAGIC = (b"RNPOINT1", b"RNPOINT2")
 
 
 def read_point(path: str) -> Dict[str, Any]:
-    """One point file of a sweep's journal (``OUT.h5.points/pNNNNNNNNN.bin``):
-    ``{"point", "seconds", "status", "values"}``. Raises RatenetFormatError when
-    it is truncated or its checksum does not match (ratenet reruns such a point)."""
+    """Read one point file of a sweep's journal.
+
+    While a sweep runs, ratenet writes each finished point to
+    ``OUT.h5.points/pNNNNNNNNN.bin``.
+
+    Parameters
+    ----------
+    path : str
+        The point file.
+
+    Returns
+    -------
+    dict
+        ``{"point": int, "seconds": float, "status": str, "values": {name: numpy.ndarray}}``.
+
+    Raises
+    ------
+    RatenetFormatError
+        Not a point file, truncated, or its checksum does not match (ratenet
+        reruns such a point on ``--resume``).
+    """
     with builtins.open(path, "rb") as fh:
         buf = fh.read()
     if len(buf) < 8 or buf[:8] not in _MAGIC:
@@ -190,13 +272,38 @@ def read_point(path: str) -> Dict[str, Any]:
 
 
 def open_points(folder: str | os.PathLike) -> RatenetData:
-    """The ``OUT.h5.points/`` folder of an unfinished sweep: the points finished so
-    far as one Dataset (group ``"sweep/results"``), indexed by point number, with
-    their ``status`` and ``seconds``. Damaged point files are skipped (ratenet
-    reruns them on --resume)."""
+    """Open the points an unfinished sweep has finished so far.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The sweep's ``OUT.h5.points/`` folder.
+
+    Returns
+    -------
+    RatenetData
+        Group ``"sweep/results"``: every result, ``status`` and ``seconds`` of
+        the finished points, indexed by point number (every planned point,
+        with NaN and status ``""`` for those not run, when there is a plan).  Damaged point files are
+        skipped (ratenet reruns them on ``--resume``).  When the folder holds
+        the sweep's plan (``plan.tsv``, written by ratenet when the sweep
+        starts), there is also a group ``"sweep"`` covering every planned
+        point, so that :meth:`RatenetData.sweep` puts the finished points on
+        the parameter grid, with NaN and status ``""`` where a point has not
+        run yet; ``attrs["points_planned"]`` gives their number.
+
+    Examples
+    --------
+    >>> d = ra.open("sweep.h5.points")                       # doctest: +SKIP
+    >>> d.attrs["points_done"], d.attrs["points_planned"]    # doctest: +SKIP
+    >>> d.sweep()["mean_rate"].mean("seed")                  # doctest: +SKIP
+    """
     import xarray as xr
 
     folder = os.fspath(folder)
+    names_in = os.listdir(folder)
+    if "sweep_hash" not in names_in and not any(n.startswith("p") and n.endswith(".bin") for n in names_in):
+        raise RatenetFormatError(f"{folder}: not the point folder of a ratenet sweep (no sweep_hash, no point files)")
     rows = []
     for name in sorted(os.listdir(folder)):
         if name.startswith("p") and name.endswith(".bin"):
@@ -227,7 +334,44 @@ def open_points(folder: str | os.PathLike) -> RatenetData:
     if os.path.exists(hash_file):
         with builtins.open(hash_file) as fh:
             attrs["sweep_hash"] = fh.read().strip()
-    return RatenetData(folder, attrs, {"sweep/results": ds})
+    groups = {"sweep/results": ds}
+    plan = _read_plan(os.path.join(folder, "plan.tsv"))
+    if plan is not None:
+        keys, params = plan
+        n = params.shape[0]
+        attrs["points_planned"] = n
+        done = ds["point"].values
+        if len(done) and (done.min() < 0 or done.max() >= n):
+            raise RatenetFormatError(f"{folder}: a point number outside the plan of {n} points")
+        status = np.full(n, "", dtype=object)
+        status[done] = ds["status"].values
+        seconds = np.full(n, np.nan)
+        seconds[done] = ds["seconds"].values
+        groups["sweep"] = xr.Dataset(
+            {"keys": ("column", np.array(keys, dtype=object)), "params": (("point", "column"), params),
+             "status": ("point", status), "seconds": ("point", seconds)},
+            attrs={"status": "running"})
+        groups["sweep"]["seconds"].attrs.update({"units": "s", "long_name": "wall time of the point"})
+        full = ds.drop_vars(["status", "seconds"]).reindex(point=np.arange(n))
+        full["status"] = ("point", status)
+        full["seconds"] = ("point", seconds)
+        groups["sweep/results"] = full
+    return RatenetData(folder, attrs, groups)
+
+
+def _read_plan(path: str):
+    """The plan of a point folder (``plan.tsv``: a header ``point``, the keys,
+    ``seed_index``; one row per point) as (keys, params), or None without one."""
+    if not os.path.exists(path):
+        return None
+    with builtins.open(path) as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+        if len(header) < 2 or header[0] != "point" or header[-1] != "seed_index":
+            raise RatenetFormatError(f"{path}: not a sweep plan (header {header!r})")
+        table = np.loadtxt(fh, delimiter="\t", ndmin=2) if os.path.getsize(path) > 0 else np.zeros((0, len(header)))
+    if table.shape[1] != len(header) or not np.array_equal(table[:, 0], np.arange(table.shape[0])):
+        raise RatenetFormatError(f"{path}: rows are not the points 0, 1, ... with {len(header)} columns")
+    return header[1:], table[:, 1:]
 
 
 def _flat(config: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
@@ -253,13 +397,16 @@ def _expand(paths) -> List[str]:
 
 
 def open_runs(paths, group: Optional[str] = None):
-    """Many runs (simulate, lyapunov, chaos files, ...) stacked along the config
-    keys that differ between them: the ``xarray.open_mfdataset`` idea applied to
-    ratenet's stored configs.
+    """Stack many runs along the config keys that differ between them.
+
+    The ``xarray.open_mfdataset`` idea applied to ratenet's stored configs:
+    simulate, lyapunov, chaos ... files of one kind, e.g. written by
+    :func:`run` with different ``overrides``.
 
     Parameters
     ----------
-    paths : str (a glob) or sequence of paths
+    paths : str or sequence of str
+        A glob pattern, or the files.
     group : str, optional
         The group to stack (default: the kind's main group, e.g. ``trajectory``,
         ``lyapunov``, ``chaos``).
@@ -271,6 +418,20 @@ def open_runs(paths, group: Optional[str] = None):
         one coordinate per config key that differs between the files (and
         ``path``). Axes of different lengths are aligned by their coordinates
         (NaN where a run has no value).
+
+    Raises
+    ------
+    FileNotFoundError
+        The glob matches no file.
+    RatenetFormatError
+        The files are of different kinds, or one lacks the group.
+
+    Examples
+    --------
+    >>> for g in (0.5, 1.5, 2.5):                                             # doctest: +SKIP
+    ...     ra.run("configs/random_tanh.toml", overrides={"model.g": g}, output=f"g{g}.h5").close()
+    >>> runs = ra.open_runs("g*.h5")                                          # doctest: +SKIP
+    >>> runs["x"].std(["t", "neuron"]).to_series()                            # doctest: +SKIP
     """
     import tomllib
 
@@ -307,11 +468,27 @@ def open_runs(paths, group: Optional[str] = None):
 
 
 def open_sweep(shards):
-    """The shards of a sweep (``ratenet sweep --shard I/N`` files, a glob or a
-    list) read together without merging them on disk: the sweep on its
-    parameter grid, as :meth:`RatenetData.sweep` gives it for a merged file.
-    Points no shard holds are NaN (status ""). The shards must come from one
-    sweep (the same ``sweep_hash``)."""
+    """Read the shards of a sweep together, without merging them on disk.
+
+    Parameters
+    ----------
+    shards : str or sequence of str
+        The ``ratenet sweep --shard I/N`` output files: a glob or a list.
+
+    Returns
+    -------
+    xarray.Dataset
+        The sweep on its parameter grid, as :meth:`RatenetData.sweep` gives it
+        for a merged file; points no shard holds are NaN (status ``""``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The glob matches no file.
+    RatenetFormatError
+        The shards come from different sweeps (``sweep_hash``), have different
+        numbers of points, or overlap.
+    """
     files = _expand(shards)
     datas = [open(p) for p in files]
     hashes = {str(d["sweep"].attrs.get("sweep_hash", "")) for d in datas}

@@ -1,4 +1,4 @@
-"""Readers for ratenet's HDF5 files (docs/file-format.md, format version 1).
+"""Readers for ratenet's HDF5 files (docs/file-format.md, format version 2; version 1 is read too).
 
 Every reader returns plain numpy arrays inside small dataclasses.  The
 trajectory is lazy: :class:`Trajectory` keeps the h5py dataset and reads only
@@ -84,7 +84,18 @@ def _as_float(v: Any) -> Any:
 
 @dataclass
 class Schedule:
-    """Piecewise-constant input b(t) = b[s] for t_start[s] <= t < t_end[s]."""
+    """Piecewise-constant input: b(t) = b[s] for t_start[s] <= t < t_end[s].
+
+    Read from ``/network/schedule`` (the config's ``[[input.schedule]]``);
+    outside every interval the input is :attr:`Network.b`.
+
+    Parameters
+    ----------
+    t_start, t_end : numpy.ndarray
+        Start and end time of each of the S intervals, shape (S,).
+    b : numpy.ndarray
+        The input during each interval, shape (S, N).
+    """
 
     t_start: np.ndarray  # S
     t_end: np.ndarray  # S
@@ -96,7 +107,52 @@ class Schedule:
 
 @dataclass
 class Network:
-    """The /network group."""
+    """The ``/network`` group: couplings, input, time constants and model.
+
+    Returned by :meth:`RatenetFile.network`.  The coupling matrix is available
+    dense (:attr:`W`) or sparse (:meth:`W_sparse`), whichever way it was stored.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons N.
+    form : str
+        ``"rate"`` (tau dx/dt = -x + f(W x + b)) or ``"current"``
+        (tau dh/dt = -h + W f(h) + b).
+    transfer : str
+        Name of the transfer function f (``relu``, ``tanh``, ...).
+    transfer_params : dict
+        Its parameters (``gain``, ``threshold``, ...).
+    model : str
+        The model that built W (``hahnloser_wta``, ``random_gaussian``, ...).
+    model_params : dict
+        The model's parameters, as numbers where they parse as numbers.
+    W_format : str
+        ``"dense"`` or ``"csr"``: how W is stored in the file.
+    b : numpy.ndarray
+        The constant input, shape (N,).
+    tau : numpy.ndarray
+        Time constants, shape (N,).
+    noise_sigma : float
+        Standard deviation of the additive noise (0: deterministic).
+    equation : str
+        The network equation as text.
+    schedule : Schedule or None
+        The piecewise-constant input, if the config has one.
+    transfer_slopes : numpy.ndarray or None
+        Per-neuron slopes of a piecewise-linear transfer function, if stored.
+    attrs : dict
+        All attributes of ``/network``.
+    _W_dense, _W_csr : numpy.ndarray or scipy.sparse.csr_matrix, optional
+        Internal: W as read from the file (the other is made on first use).
+
+    Examples
+    --------
+    >>> with ra.open_file("wta.h5") as f:          # doctest: +SKIP
+    ...     net = f.network()
+    >>> net.W.shape, net.param("alpha")            # doctest: +SKIP
+    ((10, 10), 1.5)
+    """
 
     n: int
     form: str  # "rate" or "current"
@@ -117,13 +173,19 @@ class Network:
 
     @property
     def W(self) -> np.ndarray:
-        """Dense coupling matrix, W[i, j] from neuron j to neuron i."""
+        """Dense coupling matrix, shape (N, N): ``W[i, j]`` is from neuron j to neuron i."""
         if self._W_dense is None:
             self._W_dense = self._W_csr.toarray()
         return self._W_dense
 
     def W_sparse(self):
-        """W as a scipy.sparse CSR matrix (converted from dense when stored dense)."""
+        """Return W as a sparse matrix.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            The couplings in CSR form (converted once, and cached, when stored dense).
+        """
         import scipy.sparse as sp
 
         if self._W_csr is None:
@@ -131,7 +193,19 @@ class Network:
         return self._W_csr
 
     def input_at(self, t: float) -> np.ndarray:
-        """The input b(t), schedule included."""
+        """Return the input at time ``t``, schedule included.
+
+        Parameters
+        ----------
+        t : float
+            The time.
+
+        Returns
+        -------
+        numpy.ndarray
+            The input b(t), shape (N,): the schedule's input if ``t`` falls in one of its
+            intervals, else :attr:`b`.
+        """
         if self.schedule is not None:
             for s in range(len(self.schedule)):
                 if self.schedule.t_start[s] <= t < self.schedule.t_end[s]:
@@ -139,7 +213,21 @@ class Network:
         return self.b
 
     def param(self, name: str, default: Any = None) -> Any:
-        """A model parameter (``alpha``) or a transfer parameter (``transfer_gain``)."""
+        """Return a model parameter or a transfer parameter.
+
+        Parameters
+        ----------
+        name : str
+            A model parameter (``"alpha"``) or a transfer parameter with the
+            prefix ``transfer_`` (``"transfer_gain"``).
+        default : object, optional
+            Returned when there is no such parameter.
+
+        Returns
+        -------
+        object
+            The value (a number where the stored text parses as one), or ``default``.
+        """
         if name in self.model_params:
             return self.model_params[name]
         if name.startswith("transfer_") and name[9:] in self.transfer_params:
@@ -149,10 +237,35 @@ class Network:
 
 @dataclass
 class Trajectory:
-    """The /trajectory group, read lazily.
+    """The ``/trajectory`` group, read lazily.
 
-    ``t`` and ``neuron`` are loaded (small); the state stays on disk in
-    ``dataset`` and is read by :meth:`x` one slice at a time.
+    Returned by :meth:`RatenetFile.trajectory`.  ``t`` and ``neuron`` are loaded
+    (small); the state stays on disk in ``dataset`` and is read by :meth:`x` one
+    slice at a time, so it is only valid while the file is open.  A killed run's
+    incomplete last sample is left out.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times, shape (T,).
+    neuron : numpy.ndarray
+        Ids of the recorded neurons (the columns of x), shape (R,).
+    dataset : h5py.Dataset
+        ``/trajectory/x`` on disk, shape (T_stored, R).
+    attrs : dict
+        Attributes of ``/trajectory`` (``status``, ``steps``, ...).
+    units : str
+        Units of x as the file states them.
+    long_name : str
+        Description of x (``"firing rate"``, ``"input current"``, ...).
+
+    Examples
+    --------
+    >>> with ra.open_file("wta.h5") as f:          # doctest: +SKIP
+    ...     tr = f.trajectory()
+    ...     first = tr.x(slice(0, 100))            # rows 0..99 only
+    ...     last = tr.x(-1)                        # the final state
+    ...     x_10_20 = tr.x(tr.window(10.0, 20.0))  # samples with 10 <= t < 20
     """
 
     t: np.ndarray  # T
@@ -164,6 +277,7 @@ class Trajectory:
 
     @property
     def shape(self):
+        """Shape (T, R) of the full state array."""
         return (len(self.t), len(self.neuron))
 
     def __len__(self) -> int:
@@ -171,11 +285,33 @@ class Trajectory:
 
     @property
     def status(self) -> str:
+        """Run status: ``completed``, ``diverged``, ``interrupted`` or ``running`` (not finished)."""
         return self.attrs.get("status", "running")
 
     def x(self, rows: Any = slice(None), neurons: Any = slice(None)) -> np.ndarray:
-        """State at the sample rows ``rows`` (slice, int or index array) for the
-        recorded columns ``neurons`` (positions in ``neuron``, not neuron ids)."""
+        """Read the state at some samples, for some recorded neurons.
+
+        Only the requested rows are read from disk.
+
+        Parameters
+        ----------
+        rows : slice, int or array_like of int or bool, default all
+            Sample rows; negative integers count from the end.
+        neurons : slice, int or array_like of int, default all
+            Columns: positions in :attr:`neuron` (see :meth:`column`), not neuron ids.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(rows), len(neurons)); an integer row or column drops that axis.
+
+        Raises
+        ------
+        IndexError
+            A row is out of range.
+        RatenetFormatError
+            The dataset cannot be read (truncated or corrupt file).
+        """
         T = len(self.t)
         if isinstance(rows, slice):
             rows = slice(*rows.indices(T))
@@ -206,21 +342,55 @@ class Trajectory:
         return out[..., neurons] if neurons is not None else out
 
     def column(self, neuron_id: int) -> int:
-        """Column of ``x`` holding neuron ``neuron_id``."""
+        """Return the column of :meth:`x` that holds a neuron.
+
+        Parameters
+        ----------
+        neuron_id : int
+            The neuron's index in the network (0 .. N-1).
+
+        Returns
+        -------
+        int
+            Its position in :attr:`neuron`.
+
+        Raises
+        ------
+        KeyError
+            The neuron was not recorded.
+        """
         hits = np.flatnonzero(self.neuron == neuron_id)
         if hits.size == 0:
             raise KeyError(f"neuron {neuron_id} was not recorded")
         return int(hits[0])
 
     def window(self, t0: float, t1: float) -> slice:
-        """Row slice of the samples with t0 <= t < t1."""
+        """Return the rows of the samples in a time window.
+
+        Parameters
+        ----------
+        t0, t1 : float
+            The window, t0 <= t < t1.
+
+        Returns
+        -------
+        slice
+            Rows to pass to :meth:`x`.
+        """
         return slice(int(np.searchsorted(self.t, t0, "left")), int(np.searchsorted(self.t, t1, "left")))
 
     def to_xarray(self):
-        """A labelled xarray.DataArray x(t, neuron) (lazy, via engine h5netcdf).
+        """Return the state as a labelled array.
 
-        Falls back to an in-memory DataArray when h5netcdf cannot open the file
-        (e.g. a .part file still being written)."""
+        Opened lazily with xarray's h5netcdf engine; falls back to an in-memory
+        array when h5netcdf cannot open the file (e.g. a ``.part`` file still
+        being written).
+
+        Returns
+        -------
+        xarray.DataArray
+            ``x`` with dimensions (t, neuron), coordinates, units and long_name.
+        """
         import xarray as xr
 
         path = self.dataset.file.filename
@@ -242,7 +412,25 @@ class Trajectory:
 
 @dataclass
 class Verification:
-    """/permitted/verification (``ratenet permitted --verify``): sets checked by simulation."""
+    """The sets ``ratenet permitted --verify`` checked by simulation.
+
+    Read from ``/permitted/verification``; available as :attr:`Permitted.verification`.
+
+    Parameters
+    ----------
+    sets : numpy.ndarray of bool
+        The V checked sets, one row per set, shape (V, N).
+    permitted : numpy.ndarray of bool
+        The prediction for each set (True: permitted), shape (V,).
+    agrees : numpy.ndarray of bool
+        Whether the simulation behaved as predicted, shape (V,).
+    max_error : numpy.ndarray
+        Largest deviation from the predicted fixed point, shape (V,).
+    growth_rate : numpy.ndarray
+        Measured growth rate away from it, shape (V,).
+    attrs : dict
+        Attributes of the group (``n_agree``, ``n_disagree``, ...).
+    """
 
     sets: np.ndarray  # V x N bool
     permitted: np.ndarray  # V bool: the prediction (permitted / forbidden)
@@ -256,24 +444,52 @@ class Verification:
 
     @property
     def n_agree(self) -> int:
+        """Number of sets whose simulation agreed with the prediction."""
         return int(self.attrs.get("n_agree", int(self.agrees.sum())))
 
     @property
     def n_disagree(self) -> int:
+        """Number of sets whose simulation disagreed with the prediction."""
         return int(self.attrs.get("n_disagree", int((~self.agrees).sum())))
 
     @property
     def all_agree(self) -> bool:
+        """True when at least one set was checked and every check agreed."""
         return len(self) > 0 and self.n_disagree == 0 and bool(self.agrees.all())
 
 
 @dataclass
 class Permitted:
-    """The /permitted group.  Set matrices are bool, one row per set.
+    """The ``/permitted`` group: the permitted and forbidden sets of a threshold-linear network.
 
-    ``sets`` holds the non-empty permitted sets (by size, then lexicographically);
+    Returned by :meth:`RatenetFile.permitted`.  A set S of neurons is permitted
+    when some input makes it the active set of a stable steady state.  Set
+    matrices are bool, one row per set, one column per neuron.  ``sets`` holds
+    the non-empty permitted sets (by size, then lexicographically);
     ``counts_by_size[0]`` is 1 for the empty set, so ``counts_by_size.sum()`` is
     ``n_permitted + 1``.
+
+    Parameters
+    ----------
+    sets : numpy.ndarray of bool
+        The non-empty permitted sets, shape (P, N).
+    maximal : numpy.ndarray of bool
+        The maximal permitted sets, shape (M, N).
+    minimal_forbidden : numpy.ndarray of bool
+        The minimal forbidden sets, shape (F, N).
+    counts_by_size : numpy.ndarray of int
+        Number of permitted sets of each size 0 .. N, shape (N + 1,).
+    attrs : dict
+        Attributes of ``/permitted`` (``n_permitted``, ``method``, ...).
+    verification : Verification or None
+        The simulation check of ``ratenet permitted --verify``, if run.
+
+    Examples
+    --------
+    >>> with ra.run("configs/hahnloser_wta.toml", command="permitted") as f:   # doctest: +SKIP
+    ...     p = f.permitted()
+    >>> p.n_permitted, p.members(p.maximal)[:2], p.is_permitted([0, 1])        # doctest: +SKIP
+    (10, [[0], [1]], False)
     """
 
     sets: np.ndarray  # P x N (non-empty sets)
@@ -290,14 +506,41 @@ class Permitted:
 
     @staticmethod
     def members(rows: np.ndarray) -> List[List[int]]:
+        """Convert set rows to lists of neuron indices.
+
+        Parameters
+        ----------
+        rows : numpy.ndarray of bool
+            One set (shape (N,)) or several (shape (K, N)).
+
+        Returns
+        -------
+        list of list of int
+            The members of each set.
+        """
         return [list(np.flatnonzero(r)) for r in np.atleast_2d(rows)]
 
     @property
     def n(self) -> int:
+        """Number of neurons N."""
         return len(self.counts_by_size) - 1
 
     def is_permitted(self, members: Sequence[int]) -> bool:
-        """Is the set permitted?  (a subset of some maximal permitted set)"""
+        """Tell whether a set of neurons is permitted.
+
+        A set is permitted when it is a subset of some maximal permitted set
+        (the empty set is permitted).
+
+        Parameters
+        ----------
+        members : sequence of int
+            The neurons of the set.
+
+        Returns
+        -------
+        bool
+            True if the set is permitted.
+        """
         v = np.zeros(self.n, bool)
         v[list(members)] = True
         return bool(np.any(np.all(self.maximal[:, v], axis=1))) if v.any() else True
@@ -305,7 +548,31 @@ class Permitted:
 
 @dataclass
 class FixedPoints:
-    """The /fixed_points group."""
+    """The ``/fixed_points`` group: every fixed point, its support and stability.
+
+    Returned by :meth:`RatenetFile.fixed_points`; one row per fixed point.
+
+    Parameters
+    ----------
+    support : numpy.ndarray of bool
+        The active neurons of each fixed point, shape (F, N).
+    x : numpy.ndarray
+        The fixed points, shape (F, N).
+    eig : numpy.ndarray of complex
+        Eigenvalues of the Jacobian at each, largest real part first, shape (F, N).
+    stable : numpy.ndarray of bool
+        Whether every eigenvalue has a negative real part, shape (F,).
+    n_unstable : numpy.ndarray of int
+        Number of eigenvalues with a positive real part, shape (F,).
+    index : numpy.ndarray of int
+        The index sgn det(I - W_SS) of each fixed point, shape (F,).
+    attrs : dict
+        Attributes of ``/fixed_points`` (``index_sum``, ...).
+    classes : list of str
+        ``"stable"``, ``"unstable"`` or ``"marginal"`` for each fixed point.
+    residual : numpy.ndarray or None
+        Norm of the right-hand side at each fixed point, shape (F,), if stored.
+    """
 
     support: np.ndarray  # F x N bool
     x: np.ndarray  # F x N
@@ -327,12 +594,38 @@ class FixedPoints:
 
     @property
     def sizes(self) -> np.ndarray:
+        """Support size of each fixed point, shape (F,)."""
         return self.support.sum(axis=1)
 
 
 @dataclass
 class Lyapunov:
-    """The /lyapunov group, with the convergence trace."""
+    """The ``/lyapunov`` group: Lyapunov exponents and their convergence.
+
+    Returned by :meth:`RatenetFile.lyapunov`.
+
+    Parameters
+    ----------
+    exponents : numpy.ndarray
+        The k largest exponents, largest first, shape (k,).
+    errors : numpy.ndarray
+        Their standard errors, shape (k,).
+    trace_t : numpy.ndarray
+        Times of the convergence trace (absolute time), shape (R,).
+    trace_exponents : numpy.ndarray
+        Running estimates at those times, shape (R, k), in tangent-vector order.
+    attrs : dict
+        Attributes of ``/lyapunov`` (``sum``, ``mean_trace``, ``kaplan_yorke``, ...).
+    n : int or None
+        Network size N, for plotting against i/N.
+
+    Examples
+    --------
+    >>> with ra.run("configs/chaos_tanh.toml", command="lyapunov",              # doctest: +SKIP
+    ...             overrides={"model.n": 100, "lyapunov.k": 100}) as f:
+    ...     ly = f.lyapunov()
+    >>> ly.lambda_max > 0, ly.kaplan_yorke                                       # doctest: +SKIP
+    """
 
     exponents: np.ndarray  # k
     errors: np.ndarray  # k
@@ -343,6 +636,7 @@ class Lyapunov:
 
     @property
     def k(self) -> int:
+        """Number of exponents computed."""
         return len(self.exponents)
 
     @property
@@ -366,21 +660,45 @@ class Lyapunov:
 
     @property
     def kaplan_yorke(self) -> float:
+        """Kaplan-Yorke dimension D_KY (the file's value, else computed from the exponents)."""
         v = self.attrs.get("kaplan_yorke")
         return float(v) if v is not None else kaplan_yorke(self.exponents)
 
     @property
     def entropy_rate(self) -> float:
+        """Entropy rate H: the sum of the positive exponents (Pesin)."""
         v = self.attrs.get("entropy_rate")
         return float(v) if v is not None else float(np.sum(self.exponents[self.exponents > 0]))
 
     @property
     def lambda_max(self) -> float:
+        """The largest exponent (NaN when none was computed)."""
         return float(self.exponents[0]) if self.k else float("nan")
 
 
 def kaplan_yorke(exponents: np.ndarray) -> float:
-    """D_KY = k + sum_{i<=k} lambda_i / |lambda_{k+1}| (k: last index with a non-negative cumulative sum)."""
+    """Compute the Kaplan-Yorke dimension of a Lyapunov spectrum.
+
+    D_KY = k + (lambda_1 + ... + lambda_k) / abs(lambda_{k+1}), k the largest
+    index with a non-negative cumulative sum.
+
+    Parameters
+    ----------
+    exponents : array_like
+        The exponents, in any order.
+
+    Returns
+    -------
+    float
+        D_KY; 0 when the largest exponent is negative, k when every partial sum
+        is non-negative.
+
+    Examples
+    --------
+    >>> from ratenet_analysis.reader import kaplan_yorke
+    >>> float(kaplan_yorke([0.5, 0.0, -1.0]))
+    2.5
+    """
     lam = np.sort(np.asarray(exponents, float))[::-1]
     c = np.cumsum(lam)
     if len(lam) == 0 or c[0] < 0:
@@ -393,7 +711,37 @@ def kaplan_yorke(exponents: np.ndarray) -> float:
 
 @dataclass
 class Sweep:
-    """The /sweep group as a table keyed by the swept parameters."""
+    """The ``/sweep`` group: a table of results keyed by the swept parameters.
+
+    Returned by :meth:`RatenetFile.sweep`; one row per point P of the grid (the
+    Cartesian product of the swept values, the last key varying fastest and
+    ``seed_index`` fastest of all).  :meth:`RatenetData.sweep` gives the same
+    data on its parameter grid as an xarray Dataset.
+
+    Parameters
+    ----------
+    keys : list of str
+        The K columns of ``params``: the swept config keys sorted by name, then ``"seed_index"``.
+    params : numpy.ndarray
+        The parameter values of every point, shape (P, K).
+    status : list of str
+        Status of each point (``""`` when it has not run).
+    seconds : numpy.ndarray
+        Wall time of each point, shape (P,).
+    results : dict of str to numpy.ndarray
+        Each result, shape (P,) or (P, L) for a result of length L per point.
+    attrs : dict
+        Attributes of ``/sweep`` (``analysis``, ``sweep_hash``, ...).
+    units, long_names : dict of str to str
+        Units and descriptions of the results (empty in version 1 files).
+
+    Examples
+    --------
+    >>> with ra.run("configs/sweep_chaos_small.toml", command="sweep") as f:   # doctest: +SKIP
+    ...     sw = f.sweep()
+    >>> sw.swept_keys, sw.unique("g")                                          # doctest: +SKIP
+    >>> sw.column("temporal_std")[sw.select(g=2.0)]                            # doctest: +SKIP
+    """
 
     keys: List[str]  # K dotted config keys (+ "seed_index")
     params: np.ndarray  # P x K
@@ -410,13 +758,25 @@ class Sweep:
         return self.params.shape[0]
 
     def label(self, name: str) -> str:
-        """'long name [units]' of a result, for plot axes (the name itself when undescribed)."""
+        """Return an axis label for a result.
+
+        Parameters
+        ----------
+        name : str
+            A result name.
+
+        Returns
+        -------
+        str
+            ``"long name [units]"`` (the name itself when the file does not describe it).
+        """
         ln = self.long_names.get(name, name)
         u = self.units.get(name, "")
         return f"{ln} [{u}]" if u and u != "1" else ln
 
     @property
     def analysis(self) -> str:
+        """The analysis run at each point (``simulate``, ``lyapunov``, ...)."""
         return str(self.attrs.get("analysis", ""))
 
     @property
@@ -425,7 +785,24 @@ class Sweep:
         return [k for k in self.keys if k != "seed_index"]
 
     def column(self, name: str) -> np.ndarray:
-        """A swept parameter (by key, or by its last dotted component) or a result."""
+        """Return one column: a swept parameter or a result.
+
+        Parameters
+        ----------
+        name : str
+            A swept key (``"model.g"``, or ``"g"`` when that last component is
+            unambiguous), ``"seed_index"``, a result name or ``"seconds"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Its value at every point, shape (P,) (or (P, L) for a vector result).
+
+        Raises
+        ------
+        KeyError
+            No key or result has that name.
+        """
         if name in self.keys:
             return self.params[:, self.keys.index(name)]
         short = [k.split(".")[-1] for k in self.keys]
@@ -438,7 +815,13 @@ class Sweep:
         raise KeyError(f"no swept key or result named {name!r}; keys {self.keys}, results {sorted(self.results)}")
 
     def table(self) -> Dict[str, np.ndarray]:
-        """Columns: every swept key, status, seconds and every scalar result."""
+        """Return the sweep as a table of columns.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            Every swept key, ``status``, ``seconds`` and every scalar result, each of length P.
+        """
         t: Dict[str, np.ndarray] = {k: self.params[:, i] for i, k in enumerate(self.keys)}
         t["status"] = np.array(self.status, dtype=object)
         t["seconds"] = self.seconds
@@ -448,6 +831,13 @@ class Sweep:
         return t
 
     def to_pandas(self):
+        """Return :meth:`table` as a pandas DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per point.
+        """
         import pandas as pd
 
         return pd.DataFrame(self.table())
@@ -458,10 +848,33 @@ class Sweep:
         return np.array([s != "" for s in self.status], bool)
 
     def unique(self, key: str) -> np.ndarray:
+        """Return the distinct values of a column.
+
+        Parameters
+        ----------
+        key : str
+            As for :meth:`column`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The sorted unique values.
+        """
         return np.unique(self.column(key))
 
     def select(self, **fixed: float) -> np.ndarray:
-        """Boolean mask of the points where each given key (short names allowed) has the given value."""
+        """Select the points where swept keys have given values.
+
+        Parameters
+        ----------
+        **fixed : float
+            ``key=value`` pairs (short key names allowed); values are compared with :func:`numpy.isclose`.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            Mask over the points, shape (P,).
+        """
         m = np.ones(len(self), bool)
         for k, v in fixed.items():
             m &= np.isclose(self.column(k), v)
@@ -470,7 +883,38 @@ class Sweep:
 
 @dataclass
 class Chaos:
-    """The /chaos group: largest exponent against g, with the mean-field curve."""
+    """The ``/chaos`` group: largest Lyapunov exponent against g, with the mean-field curve.
+
+    Returned by :meth:`RatenetFile.chaos` (``ratenet chaos``).  G couplings,
+    S network seeds.
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        The couplings, shape (G,).
+    lambda_max : numpy.ndarray
+        Largest exponent for each coupling and seed, shape (G, S).
+    divergent : numpy.ndarray of bool
+        Runs that diverged (their exponent is not used), shape (G, S).
+    lambda_mean, lambda_sem : numpy.ndarray
+        Mean over seeds and its standard error, shape (G,).
+    meanfield_g, meanfield_lambda : numpy.ndarray
+        The dynamic mean-field prediction lambda_max(g), shape (M,).
+    attrs : dict
+        Attributes of ``/chaos`` (``g_c``, ``g_c_err``, ``key``, ...).
+    n_finite, n_divergent : numpy.ndarray of int or None
+        Seeds with a finite exponent, seeds that diverged, for each g.
+    meanfield_status : list of str
+        ``"stable"``, ``"chaotic"`` or ``"failed"`` for each mean-field point.
+    n : int or None
+        Network size N (from the stored config).
+
+    Examples
+    --------
+    >>> with ra.run("configs/chaos_tanh.toml", command="chaos") as f:   # doctest: +SKIP
+    ...     ch = f.chaos()
+    >>> ch.g_c, ch.g_c_err, ch.g_c_meanfield                            # doctest: +SKIP
+    """
 
     g: np.ndarray  # G
     lambda_max: np.ndarray  # G x S
@@ -492,14 +936,17 @@ class Chaos:
 
     @property
     def g_c_found(self) -> bool:
+        """True when the simulated mean exponent crosses zero within the swept range."""
         return bool(self.attrs.get("g_c_found", np.isfinite(self.g_c)))
 
     @property
     def g_c(self) -> float:
+        """Critical coupling: first zero crossing of the mean exponent (NaN if none)."""
         return float(self.attrs.get("g_c", np.nan))
 
     @property
     def g_c_err(self) -> float:
+        """Bootstrap standard error of :attr:`g_c` over the seeds."""
         return float(self.attrs.get("g_c_err", np.nan))
 
     @property
@@ -509,10 +956,12 @@ class Chaos:
 
     @property
     def g_c_stable_branch_err(self) -> float:
+        """Standard error of :attr:`g_c_stable_branch`."""
         return float(self.attrs.get("g_c_stable_branch_err", np.nan))
 
     @property
     def g_c_meanfield(self) -> float:
+        """Critical coupling of the mean-field theory (1 for a tanh network)."""
         return float(self.attrs.get("g_c_meanfield", np.nan))
 
 
@@ -520,7 +969,34 @@ class Chaos:
 
 
 class RatenetFile:
-    """An open ratenet HDF5 file (use :func:`open_file`)."""
+    """An open ratenet HDF5 file, read group by group into numpy arrays.
+
+    Made by :func:`open_file` (or returned by :func:`run`); a context manager.
+    The header is checked on opening; each reader method reads one group.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file, also an unfinished ``NAME.h5.part``.
+
+    Attributes
+    ----------
+    path : str
+        The file name.
+    h5 : h5py.File
+        The open HDF5 file (read-only, without file locking).
+    attrs : dict
+        The root attributes (``kind``, ``status``, ``config``, ``seed_*``, ...).
+    format_version : int
+        The file's format version (1 or 2).
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    RatenetFormatError
+        Not HDF5, truncated, not written by ratenet, or a newer format version.
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = os.fspath(path)
@@ -565,6 +1041,7 @@ class RatenetFile:
         self.close()
 
     def close(self) -> None:
+        """Close the HDF5 file (again: no effect)."""
         try:
             self.h5.close()
         except Exception:  # noqa: BLE001
@@ -576,14 +1053,17 @@ class RatenetFile:
     # -- header
     @property
     def kind(self) -> str:
+        """What wrote the file: ``simulate``, ``permitted``, ``fixed_points``, ``lyapunov``, ``sweep`` or ``chaos``."""
         return str(self.attrs.get("kind", ""))
 
     @property
     def status(self) -> str:
+        """Run status: ``completed``, ``diverged``, ``interrupted``, ``running`` (a ``.part`` being written or killed), ..."""
         return str(self.attrs.get("status", "running"))
 
     @property
     def message(self) -> str:
+        """The closing message ratenet wrote (e.g. why a run stopped; may be empty)."""
         return str(self.attrs.get("message", ""))
 
     @property
@@ -593,6 +1073,7 @@ class RatenetFile:
 
     @property
     def config_text(self) -> str:
+        """The resolved configuration as TOML text."""
         return str(self.attrs.get("config", ""))
 
     @property
@@ -605,15 +1086,40 @@ class RatenetFile:
 
     @property
     def seeds(self) -> Dict[str, int]:
+        """The seeds used, by stream (``network``, ``initial``, ``noise``, ...)."""
         return {k[5:]: int(v) for k, v in self.attrs.items() if k.startswith("seed_")}
 
     def has(self, group: str) -> bool:
+        """Tell whether the file has a group.
+
+        Parameters
+        ----------
+        group : str
+            Group path, e.g. ``"trajectory"`` or ``"/permitted/verification"``.
+
+        Returns
+        -------
+        bool
+            True if it exists (False also when it cannot be read).
+        """
         try:
             return group.strip("/") in self.h5
         except (OSError, RuntimeError):
             return False
 
     def groups(self) -> List[str]:
+        """Return the names of the top-level groups.
+
+        Returns
+        -------
+        list of str
+            E.g. ``["network", "trajectory"]``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file is corrupt.
+        """
         try:
             return [k for k in self.h5.keys()]
         except (OSError, RuntimeError) as e:
@@ -643,6 +1149,20 @@ class RatenetFile:
 
     # -- readers
     def network(self) -> Network:
+        """Read the ``/network`` group.
+
+        Not in ``sweep`` and ``chaos`` files.
+
+        Returns
+        -------
+        Network
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/network`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("network")
         a = _attrs(g)
         n = int(a.get("n", 0))
@@ -688,6 +1208,21 @@ class RatenetFile:
         )
 
     def trajectory(self) -> Trajectory:
+        """Read the ``/trajectory`` group.
+
+        In ``simulate`` files.  The state stays on disk: read it with
+        :meth:`Trajectory.x` while the file is open.
+
+        Returns
+        -------
+        Trajectory
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/trajectory`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("trajectory")
         a = _attrs(g)
         try:
@@ -710,6 +1245,20 @@ class RatenetFile:
         )
 
     def permitted(self) -> Permitted:
+        """Read the ``/permitted`` group.
+
+        In ``permitted`` files, with ``/permitted/verification`` after ``--verify``.
+
+        Returns
+        -------
+        Permitted
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/permitted`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("permitted")
         a = _attrs(g)
         n = self._n_hint()
@@ -753,6 +1302,20 @@ class RatenetFile:
         return out
 
     def fixed_points(self) -> FixedPoints:
+        """Read the ``/fixed_points`` group.
+
+        In ``fixed_points`` files (version 1 attribute names are renamed).
+
+        Returns
+        -------
+        FixedPoints
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/fixed_points`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("fixed_points")
         a = self._current_names("fixed_points", _attrs(g))
         sup = np.asarray(self._read(g, "support")).astype(bool)
@@ -771,6 +1334,20 @@ class RatenetFile:
         return FixedPoints(sup, x, er + 1j * ei, stable, nu, idx, a, cls, None if res is None else np.asarray(res, float))
 
     def lyapunov(self) -> Lyapunov:
+        """Read the ``/lyapunov`` group.
+
+        In ``lyapunov`` files, with the convergence trace.
+
+        Returns
+        -------
+        Lyapunov
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/lyapunov`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("lyapunov")
         a = _attrs(g)
         ex = np.asarray(self._read(g, "exponents"), float).ravel()
@@ -788,6 +1365,20 @@ class RatenetFile:
         return Lyapunov(ex, err, tt, te, a, n=n)
 
     def sweep(self) -> Sweep:
+        """Read the ``/sweep`` group.
+
+        In ``sweep`` and ``chaos`` files (also a shard or an unmerged sweep).
+
+        Returns
+        -------
+        Sweep
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/sweep`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("sweep")
         a = _attrs(g)
         try:
@@ -817,6 +1408,20 @@ class RatenetFile:
         return Sweep(keys, params, status, seconds, results, a, units, long_names)
 
     def chaos(self) -> Chaos:
+        """Read the ``/chaos`` group.
+
+        In ``chaos`` files.
+
+        Returns
+        -------
+        Chaos
+            The group's datasets as numpy arrays, its attributes in ``attrs``.
+
+        Raises
+        ------
+        RatenetFormatError
+            The file has no ``/chaos`` group (another kind of file), or it is corrupt.
+        """
         g = self._group("chaos")
         a = _attrs(g)
         gv = np.asarray(self._read(g, "g"), float).ravel()
@@ -865,5 +1470,38 @@ class RatenetFile:
 
 
 def open_file(path: str | os.PathLike) -> RatenetFile:
-    """Open a ratenet file (also ``NAME.h5.part``); raises RatenetFormatError when it is not one."""
+    """Open a ratenet file for reading into numpy arrays.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file ratenet wrote, also an unfinished or killed run's ``NAME.h5.part``
+        (read up to its last flush, while ratenet may still write it).
+
+    Returns
+    -------
+    RatenetFile
+        The open file; close it, or use it in a ``with`` block.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    RatenetFormatError
+        Not HDF5, truncated or corrupt, not written by ratenet, or a format
+        version newer than :data:`SUPPORTED_FORMAT_VERSION`.
+
+    See Also
+    --------
+    open : The file as labelled xarray Datasets.
+
+    Examples
+    --------
+    >>> import ratenet_analysis as ra
+    >>> with ra.open_file("wta.h5") as f:                  # doctest: +SKIP
+    ...     print(f.kind, f.status, f.groups())
+    ...     net, tr = f.network(), f.trajectory()
+    ...     winner = tr.x(-1).argmax()
+    simulate completed ['network', 'trajectory']
+    """
     return RatenetFile(path)

@@ -18,7 +18,18 @@ COMMANDS = ("simulate", "permitted", "fixed-points", "lyapunov", "sweep", "chaos
 
 
 class RatenetRunError(RatenetBinaryError):
-    """ratenet exited with an error.
+    """The ratenet binary exited with an error (raised by :func:`run`).
+
+    Parameters
+    ----------
+    exit_code : int
+        The binary's exit status.
+    message : str
+        Its last ``ratenet: error:`` line, without the prefix.
+    stderr : str
+        Everything it wrote on stderr.
+    command : list of str
+        The command line that was run.
 
     Attributes
     ----------
@@ -29,6 +40,16 @@ class RatenetRunError(RatenetBinaryError):
         ratenet's one-line message (``FILE: KEY = VALUE: RULE`` for bad input).
     stderr : str
         Everything ratenet printed on stderr.
+    command : list of str
+        The command line (binary, subcommand, config, ``-o``, ``--set`` ...).
+
+    Examples
+    --------
+    >>> try:                                                   # doctest: +SKIP
+    ...     ra.run("configs/chaos_tanh.toml", overrides={"model.n": -1}, command="chaos")
+    ... except ra.RatenetRunError as e:
+    ...     print(e.exit_code, e.message)
+    2 configs/chaos_tanh.toml: model.n = -1: must be >= 1
     """
 
     def __init__(self, exit_code: int, message: str, stderr: str, command: list):
@@ -60,17 +81,42 @@ def _toml_value(v: Any) -> str:
 
 
 def to_toml(config: Mapping[str, Any]) -> str:
-    """A config dict as TOML text: top-level tables become sections, lists of
-    tables (``input.schedule``) become arrays of tables.
+    """Write a config dict as TOML text.
+
+    Top-level entries become sections (``[model]``), nested mappings
+    sub-tables (``[model.params]``) and lists of mappings (``input.schedule``)
+    arrays of tables (``[[input.schedule]]``).  Numpy arrays and scalars are
+    written as TOML arrays and numbers.
 
     Parameters
     ----------
     config : mapping
-        ``{"model": {"name": "hahnloser_wta", "n": 4}, ...}``.
+        ``{"model": {"name": "hahnloser_wta", "n": 4}, ...}``: every top-level
+        value must itself be a mapping (a section).
 
     Returns
     -------
     str
+        The TOML document, ending in a newline.
+
+    Raises
+    ------
+    ValueError
+        A top-level value is not a mapping, or a number is NaN or infinite.
+    TypeError
+        A value has a type TOML cannot hold (e.g. ``None``).
+
+    Examples
+    --------
+    >>> import ratenet_analysis as ra
+    >>> print(ra.to_toml({"model": {"name": "hahnloser_wta", "n": 2}, "input": {"b": [1.0, 0.5]}}))
+    [model]
+    "name" = "hahnloser_wta"
+    "n" = 2
+    <BLANKLINE>
+    [input]
+    "b" = [1.0, 0.5]
+    <BLANKLINE>
     """
     lines = []
 
@@ -104,22 +150,26 @@ def run(config: Any, overrides: Optional[Mapping[str, Any]] = None, command: str
         force: bool = True, threads: Optional[int] = None) -> RatenetFile:
     """Run ratenet on a config and return the opened result.
 
+    The config is a TOML file or a dict (written as TOML with :func:`to_toml`);
+    ``overrides`` are applied with ``--set KEY=VALUE``.  ratenet's progress on
+    stderr is passed through while it runs.
+
     Parameters
     ----------
     config : str, os.PathLike or mapping
         A TOML config file, or the config as a dict (written next to the output).
     overrides : mapping, optional
         ``{"model.g": 2.0, "simulate.t_end": 50}``: passed as ``--set KEY=VALUE``.
-    command : str
-        ``simulate``, ``permitted``, ``fixed-points``, ``lyapunov``, ``sweep`` or ``chaos``.
+    command : {"simulate", "permitted", "fixed-points", "lyapunov", "sweep", "chaos"}
+        The ratenet subcommand.
     output : str, optional
         The HDF5 file to write. Default: the config's name with ``.h5`` (a dict
         config: a new temporary directory).
     ratenet : str, optional
         The binary; default ``$RATENET``, ``./build/ratenet``, or ``ratenet`` on PATH.
-    progress : bool
+    progress : bool, default True
         Pass ratenet's progress (stderr) through to ``sys.stderr`` as it runs.
-    force : bool
+    force : bool, default True
         Replace an existing output.
     threads : int, optional
         OMP_NUM_THREADS for the run (unless already set).
@@ -131,8 +181,24 @@ def run(config: Any, overrides: Optional[Mapping[str, Any]] = None, command: str
 
     Raises
     ------
+    ValueError
+        ``command`` is not one of the subcommands above.
+    RatenetBinaryError
+        The binary was not found.
     RatenetRunError
         ratenet exited with code 1 (runtime) or 2 (bad input), carrying its message.
+
+    See Also
+    --------
+    open : The same file as labelled xarray Datasets.
+
+    Examples
+    --------
+    >>> cfg = {"model": {"name": "hahnloser_wta", "n": 4, "alpha": 1.5, "beta": 1.0},
+    ...        "transfer": {"name": "relu"}, "input": {"b": [0.2, 1.0, 0.3, 0.1]},
+    ...        "simulate": {"t_end": 60.0}}
+    >>> with ra.run(cfg, output="wta.h5", progress=False) as f:     # doctest: +SKIP
+    ...     x_end = f.trajectory().x(-1)
     """
     if command not in COMMANDS:
         raise ValueError(f"command {command!r} must be one of {', '.join(COMMANDS)}")

@@ -49,7 +49,7 @@ def test_sweep_on_its_parameter_grid(ratenet, tmp_path):
     assert g["temporal_std"].attrs["units"] == "model units"
 
 
-def test_part_and_point_folder_of_an_unfinished_sweep(ratenet, tmp_path):
+def test_part_and_point_folder_of_an_unfinished_sweep(ratenet, tmp_path, capsys):
     cfg = tmp_path / "s.toml"
     cfg.write_text(TANH.replace("t_end = 20.0", "t_end = 600.0").replace("n = 20", "n = 150")
                    + '[sweep]\nseeds = 20\n[sweep.params]\n"model.g" = [1.5, 2.5]\n')
@@ -67,8 +67,26 @@ def test_part_and_point_folder_of_an_unfinished_sweep(ratenet, tmp_path):
     d = ra.open(folder)
     assert d.status == "running" and d.attrs["points_done"] == n
     r = d["sweep/results"]
-    assert r.sizes["point"] == n and (r["status"].values == "completed").all()
-    assert np.all(np.isfinite(r["mean_rate"].values)) and np.all(r["seconds"].values > 0)
+    assert r.sizes["point"] == 40 and (r["status"].values == "completed").sum() == n
+    ok = r["status"].values == "completed"
+    assert np.all(np.isfinite(r["mean_rate"].values[ok])) and np.all(r["seconds"].values[ok] > 0)
+    # The plan ratenet writes into the folder puts the finished points on the grid.
+    assert d.attrs["points_planned"] == 40
+    g = d.sweep()
+    assert dict(g.sizes) == {"model.g": 2, "seed": 20}
+    done = g["status"].values == "completed"
+    assert int(done.sum()) == n and (g["status"].values[~done] == "").all()
+    assert np.isnan(g["mean_rate"].values[~done]).all()
+    snapshot = {v: g[v].values.copy() for v in ("mean_rate", "temporal_std")}
+    # `ratenet_analysis summary` reads the folder too.
+    from ratenet_analysis import cli
+
+    assert cli.main(["summary", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"{n} point(s) finished of 40 planned" in out and "swept: model.g" in out
+    assert f"statuses: completed {n}" in out and "--resume" in out
+    with pytest.raises(ra.RatenetFormatError, match="not the point folder"):
+        ra.open(tmp_path)
     # A damaged point file is skipped, as ratenet reruns it.
     first = sorted(folder.glob("p*.bin"))[0]
     b = bytearray(first.read_bytes())
@@ -76,7 +94,13 @@ def test_part_and_point_folder_of_an_unfinished_sweep(ratenet, tmp_path):
     first.write_bytes(bytes(b))
     with pytest.raises(ra.RatenetFormatError, match="checksum"):
         ra.read_point(str(first))
-    assert ra.open(folder)["sweep/results"].sizes["point"] == n - 1
+    assert ra.open(folder).attrs["points_done"] == n - 1
+    # The finished sweep holds the same numbers where the folder had them, bit for bit.
+    run_ok(ratenet, "sweep", cfg, "-o", tmp_path / "s.h5", "--resume", "-q")
+    full = ra.open(tmp_path / "s.h5").sweep()
+    for v, a in snapshot.items():
+        np.testing.assert_array_equal(a[done], full[v].values[done])
+    assert not folder.exists()
 
 
 def test_interrupted_part_file_opens(interrupted):

@@ -52,3 +52,21 @@ def test_report_and_summary(sparse_f32, tmp_path):
 def test_unknown_extension(demo, tmp_path):
     r = pyrun("plot", demo["wta"], "-o", tmp_path / "x.xyz")
     assert r.returncode == 2 and "unknown figure type" in r.stderr
+
+
+def test_report_each_figure_once_per_format(demo, tmp_path):
+    """`report` writes every figure of figures_for exactly once per format (no duplicates)."""
+    r = pyrun("report", demo["random"], "-o", tmp_path / "rep", "--formats", "png,pdf,png")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(set(lines))
+    pngs = sorted(p.name for p in (tmp_path / "rep").glob("*.png"))
+    assert pngs == ["random_tanh_network.png", "random_tanh_trajectory.png"]
+    assert len(list((tmp_path / "rep").glob("*.pdf"))) == 2
+
+
+def test_plot_named_figure(demo, tmp_path):
+    out = tmp_path / "net.png"
+    r = pyrun("plot", demo["wta"], "--figure", "network", "-o", out)
+    assert r.returncode == 0, r.stderr
+    _check_png(out)

@@ -1,6 +1,16 @@
-"""Reproductions of published results: one module per paper, each with
-``run(full=False, outdir=..., ratenet=None) -> dict`` returning
-``{"key_numbers": {...}, "figures": [...], "files": [...]}``."""
+"""Reproductions of published results, one module per paper.
+
+Each module has ``run(full=False, outdir=..., ratenet=None) -> dict`` returning
+``{"key_numbers": {...}, "figures": [...], "files": [...]}``; ``REPRODUCTIONS``
+maps the names (``hahnloser2000``, ``hahnloser_seung2001``, ``chaos``,
+``engelken2020``) to the modules, imported on first use.
+
+Examples
+--------
+>>> from ratenet_analysis.reproduce import REPRODUCTIONS
+>>> res = REPRODUCTIONS["chaos"].run(outdir="out")       # doctest: +SKIP
+>>> res["key_numbers"]["g_c"]                            # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
@@ -29,10 +39,23 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def config_dirs(exe: Optional[str] = None) -> List[Path]:
-    """Where the reproduction configs are looked for, in order: $RATENET_CONFIGS;
-    the configs/ of the source tree this package sits in; next to the ratenet
-    binary, configs/ of its build tree (build/ratenet) or share/ratenet/configs
-    of its installation (bin/ratenet)."""
+    """List the folders searched for the reproduction configs.
+
+    In order: ``$RATENET_CONFIGS``; the ``configs/`` of the source tree this
+    package sits in; next to the ratenet binary, ``configs/`` of its build tree
+    (``build/ratenet``) or ``share/ratenet/configs`` of its installation
+    (``bin/ratenet``).
+
+    Parameters
+    ----------
+    exe : str, optional
+        The ratenet binary.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders, whether they exist or not.
+    """
     dirs = []
     if os.environ.get("RATENET_CONFIGS"):
         dirs.append(Path(os.environ["RATENET_CONFIGS"]))
@@ -44,7 +67,20 @@ def config_dirs(exe: Optional[str] = None) -> List[Path]:
 
 
 def find_config(name: str, exe: Optional[str] = None) -> Optional[Path]:
-    """configs/reproduce_NAME.toml, or None."""
+    """Find ``reproduce_NAME.toml`` in the folders of :func:`config_dirs`.
+
+    Parameters
+    ----------
+    name : str
+        The reproduction (``"chaos"``, ...).
+    exe : str, optional
+        The ratenet binary.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The first match, or None.
+    """
     for d in config_dirs(exe):
         p = d / f"reproduce_{name}.toml"
         if p.is_file():
@@ -53,7 +89,25 @@ def find_config(name: str, exe: Optional[str] = None) -> Optional[Path]:
 
 
 def config_path(name: str, exe: Optional[str] = None) -> Path:
-    """configs/reproduce_NAME.toml (see config_dirs); FileNotFoundError naming where it looked."""
+    """Find ``reproduce_NAME.toml`` like :func:`find_config`, or fail.
+
+    Parameters
+    ----------
+    name : str
+        The reproduction (``"chaos"``, ...).
+    exe : str, optional
+        The ratenet binary.
+
+    Returns
+    -------
+    pathlib.Path
+        The config file.
+
+    Raises
+    ------
+    FileNotFoundError
+        It is in none of the folders (the message names them).
+    """
     p = find_config(name, exe)
     if p is None:
         raise FileNotFoundError(f"missing config reproduce_{name}.toml (looked in "
@@ -62,5 +116,17 @@ def config_path(name: str, exe: Optional[str] = None) -> Path:
 
 
 def prepare_outdir(outdir: str) -> str:
+    """Create an output folder (and its parents) if needed.
+
+    Parameters
+    ----------
+    outdir : str
+        The folder.
+
+    Returns
+    -------
+    str
+        Its absolute path.
+    """
     os.makedirs(outdir, exist_ok=True)
     return os.path.abspath(outdir)

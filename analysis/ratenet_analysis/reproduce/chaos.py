@@ -1,5 +1,6 @@
-"""Transition to chaos: Sompolinsky, Crisanti & Sommers, PRL 61:259 (1988);
-Kadmon & Sompolinsky, PRX 5:041030 (2015).
+"""Transition to chaos (Sompolinsky, Crisanti & Sommers, PRL 61:259, 1988).
+
+See also Kadmon & Sompolinsky, PRX 5:041030 (2015).
 
 ``ratenet chaos configs/reproduce_chaos.toml`` computes the largest Lyapunov
 exponent of dh/dt = -h + J tanh(h), J_ij ~ N(0, g^2/N) (zero diagonal), for the
@@ -45,7 +46,32 @@ FULL: Dict = dict(sets=[
 
 
 def run_chaos(exe: str, config: str, h5: str, sets: Sequence[str] = (), jobs: Optional[int] = None) -> str:
-    """``ratenet chaos`` in ``jobs`` shards side by side, then ``ratenet merge`` (one shard: a plain run)."""
+    """Run ``ratenet chaos`` in shards side by side, then ``ratenet merge`` them.
+
+    Parameters
+    ----------
+    exe : str
+        The ratenet binary.
+    config : str
+        The chaos config.
+    h5 : str
+        The merged output file.
+    sets : sequence of str, optional
+        ``KEY=VALUE`` overrides (``--set``).
+    jobs : int, optional
+        Number of shards run at once; default :func:`ratenet_analysis.binary.default_jobs`.
+        With one, a plain run.
+
+    Returns
+    -------
+    str
+        ``h5``.
+
+    Raises
+    ------
+    RatenetBinaryError
+        A shard or the merge failed.
+    """
     jobs = jobs or binary.default_jobs()
     if jobs <= 1:
         binary.run_analysis(exe, "chaos", config, h5, sets)
@@ -61,6 +87,37 @@ def run_chaos(exe: str, config: str, h5: str, sets: Sequence[str] = (), jobs: Op
 
 def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str] = None,
         sets: Optional[Sequence[str]] = None, jobs: Optional[int] = None) -> Dict:
+    """Reproduce the transition to chaos of a random tanh network.
+
+    Runs ``ratenet chaos`` on ``configs/reproduce_chaos.toml`` (in shards, see
+    :func:`run_chaos`), draws lambda_max against g with the mean-field curve and
+    compares the critical coupling with g_c = 1.
+
+    Parameters
+    ----------
+    full : bool, default False
+        Run at the paper's size (``FULL``) instead of the reduced one (``SMALL``).
+    outdir : str, default "reproduce-out"
+        Results go to ``OUTDIR/chaos/``.
+    ratenet : str, optional
+        The binary; default ``$RATENET``, ``./build/ratenet``, or ``ratenet`` on PATH.
+    sets : sequence of str, optional
+        ``KEY=VALUE`` overrides instead of those of the size.
+    jobs : int, optional
+        Shards run side by side (default ``$RATENET_JOBS`` or min(2, cores)).
+
+    Returns
+    -------
+    dict
+        ``{"key_numbers": {...}, "figures": [PNG and PDF paths], "files": [HDF5 paths]}``.
+
+    Raises
+    ------
+    RatenetBinaryError
+        The binary is missing, lacks ``ratenet chaos``, or a run failed.
+    FileNotFoundError
+        ``configs/reproduce_chaos.toml`` was not found (see :func:`ratenet_analysis.reproduce.config_dirs`).
+    """
     exe = binary.find_ratenet(ratenet)
     binary.require_subcommand(exe, "chaos", "reproduce chaos")
     out = prepare_outdir(os.path.join(outdir, NAME))

@@ -1,5 +1,6 @@
-"""Engelken, Wolf & Abbott, arXiv:2006.02427 (2020): Lyapunov spectra of chaotic
-rate networks.  Chaos is extensive: lambda_i against i/N is the same for every N,
+"""Lyapunov spectra of chaotic rate networks (Engelken, Wolf & Abbott, arXiv:2006.02427, 2020).
+
+Chaos is extensive: lambda_i against i/N is the same for every N,
 so the Kaplan-Yorke dimension D_KY and the entropy rate H grow proportionally to N.
 
 ``ratenet lyapunov configs/reproduce_engelken2020.toml`` computes the full
@@ -49,13 +50,65 @@ GRID = np.linspace(0.05, 0.95, 91)
 
 
 def spectrum_at(x: np.ndarray, exponents: np.ndarray, n: int) -> np.ndarray:
-    """The spectrum lambda_i (i = 1..k) as a function of i/N, interpolated at x."""
+    """Interpolate a spectrum lambda_i (i = 1..k) as a function of i/N.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Where to evaluate, in units of i/N.
+    exponents : numpy.ndarray
+        The exponents, largest first.
+    n : int
+        The network size N.
+
+    Returns
+    -------
+    numpy.ndarray
+        The interpolated exponents, shaped like ``x``.
+    """
     return np.interp(x, np.arange(1, len(exponents) + 1) / n, exponents)
 
 
 def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str] = None,
         ns: Optional[Sequence[int]] = None, seeds=None,
         sets: Optional[Sequence[str]] = None, jobs: Optional[int] = None) -> Dict:
+    """Reproduce the extensivity of chaos: Lyapunov spectra for several N.
+
+    Runs ``ratenet lyapunov`` (full spectrum) for every N and network seed side
+    by side, and compares the seed-averaged spectra against i/N, D_KY and the
+    entropy rate against N.
+
+    Parameters
+    ----------
+    full : bool, default False
+        Run at the paper's size (``FULL``) instead of the reduced one (``SMALL``).
+    outdir : str, default "reproduce-out"
+        Results go to ``OUTDIR/engelken2020/``.
+    ratenet : str, optional
+        The binary; default ``$RATENET``, ``./build/ratenet``, or ``ratenet`` on PATH.
+    ns : sequence of int, optional
+        Network sizes (default those of the size).
+    seeds : list of int or dict of int to list of int, optional
+        Network seeds, for every N or per N.
+    sets : sequence of str, optional
+        ``KEY=VALUE`` overrides instead of those of the size.
+    jobs : int, optional
+        Runs side by side (default ``$RATENET_JOBS`` or min(2, cores)).
+
+    Returns
+    -------
+    dict
+        ``{"key_numbers": {...}, "figures": [PNG and PDF paths], "files": [HDF5 paths]}``.
+
+    Raises
+    ------
+    RatenetBinaryError
+        The binary is missing, lacks ``ratenet lyapunov``, or a run failed.
+    FileNotFoundError
+        ``configs/reproduce_engelken2020.toml`` was not found (see :func:`ratenet_analysis.reproduce.config_dirs`).
+    RuntimeError
+        A run did not complete or did not give a full spectrum.
+    """
     exe = binary.find_ratenet(ratenet)
     binary.require_subcommand(exe, "lyapunov", "reproduce engelken2020")
     out = prepare_outdir(os.path.join(outdir, NAME))
@@ -122,7 +175,18 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
 
 
 def draw(*args, **kwargs) -> List[str]:
-    """The figure, drawn with the house style in effect (plots.STYLE)."""
+    """Draw the figure, with the house style in effect (plots.STYLE).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to the module's drawing function (as :func:`run` calls it).
+
+    Returns
+    -------
+    list of str
+        The PNG and PDF files written.
+    """
     from .. import plots
 
     with plots.style():

@@ -1,6 +1,6 @@
-"""Hahnloser, Sarpeshkar, Mahowald, Douglas & Seung, Nature 405:947 (2000).
+"""Winner-take-all selection and amplification (Hahnloser et al., Nature 405:947, 2000).
 
-Digital selection and analogue amplification in a threshold-linear
+Hahnloser, Sarpeshkar, Mahowald, Douglas & Seung: digital selection and analogue amplification in a threshold-linear
 winner-take-all circuit, W = alpha I - beta 11' (model ``hahnloser_wta``):
 
 * analogue amplification: the winner's steady rate is linear in its input,
@@ -44,7 +44,25 @@ W1, W2 = 3, 7  # the two competing neurons
 
 
 def schedule_inputs(n: int, levels: Sequence[float], background: float = 0.1) -> List[np.ndarray]:
-    """Inputs of the schedule intervals: gain staircase for neuron W1, then W2 rises and falls."""
+    """Build the inputs of the schedule intervals.
+
+    First neuron ``W1``'s input steps through ``levels`` (the gain staircase),
+    then neuron ``W2``'s input rises and falls (switches of winner).
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons.
+    levels : sequence of float
+        Inputs of neuron ``W1`` in the first intervals.
+    background : float, default 0.1
+        Input of every other neuron.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One input vector (shape (n,)) per interval.
+    """
     out = []
     for lv in levels:
         b = np.full(n, background)
@@ -59,6 +77,22 @@ def schedule_inputs(n: int, levels: Sequence[float], background: float = 0.1) ->
 
 
 def make_config(n: int, levels: Sequence[float], alpha: float = 1.5, beta: float = 1.0) -> str:
+    """Write the reproduction's simulate config.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons.
+    levels : sequence of float
+        The gain staircase (see :func:`schedule_inputs`).
+    alpha, beta : float
+        Self-excitation and global inhibition of W = alpha I - beta 11'.
+
+    Returns
+    -------
+    str
+        The TOML config, with one ``[[input.schedule]]`` interval of length ``SEGMENT`` per input.
+    """
     bs = schedule_inputs(n, levels)
     lines = [
         "# ratenet: simulate",
@@ -110,7 +144,20 @@ FULL = dict(
 
 
 def steady_states(path: str) -> Dict:
-    """Per schedule interval: input, final state (last sample before t_end), winner."""
+    """Read the steady state of every schedule interval of a run.
+
+    Parameters
+    ----------
+    path : str
+        A ``simulate`` file of this reproduction.
+
+    Returns
+    -------
+    dict
+        ``alpha``, ``beta``; per interval the input ``b``, the final state ``x``
+        (last sample before ``t_end``), ``winner``, ``t_start``, ``t_end``; and
+        the trajectory (``t``, ``traj``, ``neuron``, ``n``).
+    """
     with open_file(path) as f:
         net, tr = f.network(), f.trajectory()
         alpha, beta = float(net.param("alpha")), float(net.param("beta"))
@@ -124,7 +171,23 @@ def steady_states(path: str) -> Dict:
 
 
 def predict_winners(b: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-    """Winner of each interval by the theory (a singleton {w} stays stable iff b_k <= beta x_w for k != w)."""
+    """Predict the winner of each interval from the theory.
+
+    The winner w stays as long as every other input b_k <= beta x_w
+    (hysteresis); otherwise the largest input takes over.
+
+    Parameters
+    ----------
+    b : numpy.ndarray
+        Inputs, one row per interval, shape (S, N).
+    alpha, beta : float
+        Parameters of W = alpha I - beta 11'.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        The predicted winner of each interval, shape (S,).
+    """
     G = 1.0 / (1.0 - alpha + beta)
     w = -1
     x_prev = 0.0
@@ -140,6 +203,20 @@ def predict_winners(b: np.ndarray, alpha: float, beta: float) -> np.ndarray:
 
 
 def analyse(st: Dict) -> Dict:
+    """Compare the steady states of one run with the theory.
+
+    Parameters
+    ----------
+    st : dict
+        As returned by :func:`steady_states`.
+
+    Returns
+    -------
+    dict
+        ``gain`` (least-squares winner rate / input), ``predicted_gain``
+        1/(1 - alpha + beta), ``max_loser``, ``predicted_winner``,
+        ``winners_match``, ``intervals``, ``bw``, ``xw``.
+    """
     idx = np.arange(len(st["winner"]))
     bw = st["b"][idx, st["winner"]]
     xw = st["x"][idx, st["winner"]]
@@ -153,6 +230,32 @@ def analyse(st: Dict) -> Dict:
 
 
 def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str] = None) -> Dict:
+    """Reproduce winner-take-all selection and amplification.
+
+    Simulates the scheduled WTA circuit for several (alpha, beta) pairs side by
+    side and compares gains and winners with the theory.
+
+    Parameters
+    ----------
+    full : bool, default False
+        Run at the paper's size (``FULL``) instead of the reduced one (``SMALL``).
+    outdir : str, default "reproduce-out"
+        Results go to ``OUTDIR/hahnloser2000/``.
+    ratenet : str, optional
+        The binary; default ``$RATENET``, ``./build/ratenet``, or ``ratenet`` on PATH.
+
+    Returns
+    -------
+    dict
+        ``{"key_numbers": {...}, "figures": [PNG and PDF paths], "files": [HDF5 paths], "results": [(file, steady_states, analyse), ...]}``.
+
+    Raises
+    ------
+    RatenetBinaryError
+        The binary is missing, lacks ``ratenet simulate``, or a run failed.
+    FileNotFoundError
+        ``configs/reproduce_hahnloser2000.toml`` was not found (see :func:`ratenet_analysis.reproduce.config_dirs`).
+    """
     exe = binary.find_ratenet(ratenet)
     out = prepare_outdir(os.path.join(outdir, NAME))
     size = FULL if full else SMALL
@@ -188,7 +291,18 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
 
 
 def draw(*args, **kwargs) -> List[str]:
-    """The figure, drawn with the house style in effect (plots.STYLE)."""
+    """Draw the figure, with the house style in effect (plots.STYLE).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to the module's drawing function (as :func:`run` calls it).
+
+    Returns
+    -------
+    list of str
+        The PNG and PDF files written.
+    """
     from .. import plots
 
     with plots.style():

@@ -1,5 +1,6 @@
-"""Hahnloser & Seung, NIPS 13 (2001): permitted and forbidden sets in symmetric
-threshold-linear networks, checked by simulation.
+"""Permitted and forbidden sets of symmetric threshold-linear networks (Hahnloser & Seung, NIPS 13, 2001).
+
+The classification is checked by simulation.
 
 ``ratenet permitted --verify configs/reproduce_hahnloser_seung2001.toml``
 classifies every subset S of a symmetric ring network (local excitation, global
@@ -51,11 +52,39 @@ MAX_BRUTE_FORCE_N = 20
 
 
 def numpy_permitted(W: np.ndarray, tol: float = 1e-10) -> np.ndarray:
-    """Bool vector over the bitmasks 0 .. 2^N - 1: (I - W)_SS positive definite
-    (smallest eigenvalue of the symmetric part > tol; the empty set counts as permitted).
+    """Classify every subset of neurons by the criterion of Hahnloser & Seung.
 
-    Independent of ratenet: numpy.linalg.eigvalsh on every principal submatrix,
-    batched by subset size (N <= 20)."""
+    S is permitted when (I - W)_SS is positive definite (smallest eigenvalue of
+    its symmetric part > ``tol``).  Independent of ratenet:
+    :func:`numpy.linalg.eigvalsh` on every principal submatrix, batched by
+    subset size.
+
+    Parameters
+    ----------
+    W : numpy.ndarray
+        The coupling matrix, shape (N, N), N <= 20.
+    tol : float, default 1e-10
+        Smallest eigenvalue counted as positive.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Indexed by the bitmask of the subset, shape (2**N,); the empty set
+        (index 0) counts as permitted.
+
+    Raises
+    ------
+    ValueError
+        N > 20.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ratenet_analysis.reproduce.hahnloser_seung2001 import numpy_permitted
+    >>> W = 1.5 * np.eye(2) - np.ones((2, 2))      # WTA, alpha = 1.5, beta = 1
+    >>> numpy_permitted(W).tolist()                # {}, {0}, {1}, {0, 1}
+    [True, True, True, False]
+    """
     from itertools import combinations
 
     N = W.shape[0]
@@ -76,7 +105,22 @@ def numpy_permitted(W: np.ndarray, tol: float = 1e-10) -> np.ndarray:
 
 
 def down_closed(ok: np.ndarray, N: int) -> bool:
-    """Every subset of a permitted set is permitted (it suffices to drop one element)."""
+    """Check that every subset of a permitted set is permitted.
+
+    It suffices to drop one element at a time.
+
+    Parameters
+    ----------
+    ok : numpy.ndarray of bool
+        As returned by :func:`numpy_permitted`.
+    N : int
+        Number of neurons.
+
+    Returns
+    -------
+    bool
+        True if the permitted sets are closed under taking subsets.
+    """
     masks = np.flatnonzero(ok)
     for i in range(N):
         bit = 1 << i
@@ -91,7 +135,39 @@ def _mask(row: np.ndarray) -> int:
 
 
 def check_by_simulation(exe: str, W: np.ndarray, S: np.ndarray, workdir: str, tag: str, t_end: float, rng) -> Dict:
-    """Simulate next to the fixed point with support S; report whether it held."""
+    """Simulate next to the fixed point with support S and report whether it held.
+
+    The input makes x* (1 on S, the others 0.5 below threshold) a fixed point;
+    the run starts 1e-3 away from it, for at least 15/abs(lambda_min) time units.
+
+    Parameters
+    ----------
+    exe : str
+        The ratenet binary.
+    W : numpy.ndarray
+        The coupling matrix, shape (N, N).
+    S : numpy.ndarray of bool
+        The support, shape (N,).
+    workdir : str
+        Folder for the config, W.npy and the output.
+    tag : str
+        File name stem of this run.
+    t_end : float
+        Minimum simulated time.
+    rng : numpy.random.Generator
+        For the initial perturbation.
+
+    Returns
+    -------
+    dict
+        ``held`` (same active set and within 1e-3 of x* at the end),
+        ``distance``, ``final_active``, ``status``.
+
+    Raises
+    ------
+    RatenetBinaryError
+        The simulation failed other than by diverging.
+    """
     N = W.shape[0]
     # Relaxation towards (permitted) or growth away from (forbidden) x* goes like
     # exp(-lambda_min t), lambda_min the smallest eigenvalue of (I - W)_SS: run for
@@ -130,6 +206,37 @@ def check_by_simulation(exe: str, W: np.ndarray, S: np.ndarray, workdir: str, ta
 
 def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str] = None,
         simulate: bool = True, sets: Optional[List[str]] = None) -> Dict:
+    """Reproduce the permitted-set criterion on a symmetric ring network.
+
+    Runs ``ratenet permitted --verify``, counts the permitted sets again with
+    :func:`numpy_permitted`, checks the down-closure, and simulates next to the
+    fixed points of the maximal permitted and minimal forbidden sets.
+
+    Parameters
+    ----------
+    full : bool, default False
+        Run at the paper's size (``FULL``) instead of the reduced one (``SMALL``).
+    outdir : str, default "reproduce-out"
+        Results go to ``OUTDIR/hahnloser_seung2001/``.
+    ratenet : str, optional
+        The binary; default ``$RATENET``, ``./build/ratenet``, or ``ratenet`` on PATH.
+    simulate : bool, default True
+        Run the own simulations (:func:`check_by_simulation`).
+    sets : list of str, optional
+        ``KEY=VALUE`` overrides instead of those of the size.
+
+    Returns
+    -------
+    dict
+        ``{"key_numbers": {...}, "figures": [PNG and PDF paths], "files": [HDF5 paths], "tests": [...]}``.
+
+    Raises
+    ------
+    RatenetBinaryError
+        The binary is missing, lacks ``ratenet permitted``, or a run failed.
+    FileNotFoundError
+        ``configs/reproduce_hahnloser_seung2001.toml`` was not found (see :func:`ratenet_analysis.reproduce.config_dirs`).
+    """
     exe = binary.find_ratenet(ratenet)
     binary.require_subcommand(exe, "permitted", "reproduce hahnloser_seung2001")
     out = prepare_outdir(os.path.join(outdir, NAME))
@@ -206,7 +313,18 @@ def _is_arc(row: np.ndarray) -> bool:
 
 
 def draw(*args, **kwargs) -> List[str]:
-    """The figure, drawn with the house style in effect (plots.STYLE)."""
+    """Draw the figure, with the house style in effect (plots.STYLE).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to the module's drawing function (as :func:`run` calls it).
+
+    Returns
+    -------
+    list of str
+        The PNG and PDF files written.
+    """
     from .. import plots
 
     with plots.style():
