@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "checks.hpp"
 #include "ratenet/errors.hpp"
@@ -44,28 +48,46 @@ Connectivity make_random_gaussian(const RandomGaussianParams& p) {
         if (p.zero_diagonal) c.W.diagonal().setZero();
         return c;
     }
-    // Sparse: each row picks k distinct partners by a partial Fisher-Yates shuffle,
-    // then draws their weights N(mu/k, g^2/k).
+    // Sparse: each row picks k distinct partners by a partial Fisher-Yates shuffle
+    // of its candidates (every neuron, or every other neuron with zero_diagonal),
+    // then draws their weights N(mu/k, g^2/k). The shuffle is virtual: only the
+    // slots it has moved are stored (at most k per row), so a row costs O(k), not
+    // O(N), and the draws are those of shuffling the whole candidate list.
     const double kk = static_cast<double>(p.k);
     const double mean = p.mu / kk, sd = p.g / std::sqrt(kk);
-    std::vector<Eigen::Triplet<double, std::int64_t>> trip;
-    trip.reserve(static_cast<std::size_t>(p.n * p.k));
-    std::vector<Eigen::Index> pool;
+    const auto k = static_cast<std::size_t>(p.k);
+    c.W_sparse.resize(p.n, p.n);
+    c.W_sparse.resizeNonZeros(static_cast<Eigen::Index>(static_cast<std::size_t>(p.n) * k));
+    std::int64_t* outer = c.W_sparse.outerIndexPtr();
+    std::int64_t* inner = c.W_sparse.innerIndexPtr();
+    double* value = c.W_sparse.valuePtr();
+    std::unordered_map<std::uint64_t, std::uint64_t> moved;  // slot -> candidate, where not the identity
+    moved.reserve(2 * k);
+    std::vector<std::pair<std::int64_t, double>> row(k);
+    const std::uint64_t m = static_cast<std::uint64_t>(p.zero_diagonal ? p.n - 1 : p.n);
     for (Eigen::Index i = 0; i < p.n; ++i) {
-        pool.clear();
-        for (Eigen::Index j = 0; j < p.n; ++j)
-            if (!(p.zero_diagonal && j == i)) pool.push_back(j);
-        const auto m = static_cast<std::uint64_t>(pool.size());
-        for (std::uint64_t s = 0; s < static_cast<std::uint64_t>(p.k); ++s) {
+        moved.clear();
+        const auto at = [&moved](std::uint64_t slot) {
+            const auto it = moved.find(slot);
+            return it == moved.end() ? slot : it->second;
+        };
+        for (std::size_t s = 0; s < k; ++s) {
             const std::uint64_t r = s + rng.below(m - s);
-            std::swap(pool[s], pool[r]);
-            trip.emplace_back(i, pool[s], mean + sd * rng.normal());
+            // swap(slot s, slot r), then take slot s; slot s is never read again.
+            const std::uint64_t chosen = at(r);
+            moved[r] = at(s);
+            const auto j = static_cast<std::int64_t>(p.zero_diagonal && chosen >= static_cast<std::uint64_t>(i) ? chosen + 1 : chosen);
+            row[s] = {j, mean + sd * rng.normal()};
+        }
+        std::sort(row.begin(), row.end());
+        outer[i] = static_cast<std::int64_t>(static_cast<std::size_t>(i) * k);
+        for (std::size_t s = 0; s < k; ++s) {
+            inner[outer[i] + static_cast<std::int64_t>(s)] = row[s].first;
+            value[outer[i] + static_cast<std::int64_t>(s)] = row[s].second;
         }
     }
+    outer[p.n] = static_cast<std::int64_t>(static_cast<std::size_t>(p.n) * k);
     c.sparse = true;
-    c.W_sparse.resize(p.n, p.n);
-    c.W_sparse.setFromTriplets(trip.begin(), trip.end());
-    c.W_sparse.makeCompressed();
     return c;
 }
 

@@ -12,13 +12,9 @@
 #include <string>
 
 #include "app/registry.hpp"
-#include "app/sweep.hpp"
+#include "app/config_keys.hpp"
 #include "cli_util.hpp"
-#include "io/chaos_file.hpp"
 #include "io/config.hpp"
-#include "io/job.hpp"
-#include "io/lyapunov_file.hpp"
-#include "io/tln_file.hpp"
 
 using namespace ratenet;
 using namespace ratenet_test;
@@ -30,34 +26,6 @@ const std::string source_dir = RATENET_SOURCE_DIR;
 // The sections compared here, as docs/config.md heads them.
 const std::set<std::string> compared = {"network", "input", "initial", "simulate", "seeds", "permitted",
                                          "fixed_points", "lyapunov", "autocorrelation", "sweep", "chaos"};
-
-// Runs every reader on a config that has all its sections, with a census on.
-io::KeyCensus census_of_readers() {
-    const io::Config cfg = io::Config::parse(R"([model]
-name = "hahnloser_wta"
-n = 4
-[chaos]
-g = [1.0, 2.0]
-[sweep]
-[sweep.params]
-"model.beta" = [0.5, 1.0]
-)",
-                                             "census.toml");
-    io::KeyCensus c;
-    io::set_key_census(&c);
-    const io::Seeds seeds = io::read_seeds(cfg);
-    const Network net = io::read_network(cfg, seeds);
-    io::read_initial(cfg, net, seeds);
-    io::read_simulate(cfg, net, seeds);
-    io::read_permitted(cfg);
-    io::read_fixed_points(cfg, net);
-    io::read_lyapunov(cfg, net, seeds);
-    io::read_autocorrelation(cfg, net, seeds);
-    io::read_chaos_options(cfg);
-    app::read_sweep_plan(cfg);
-    io::set_key_census(nullptr);
-    return c;
-}
 
 struct DocKey {
     std::string default_text;  // "" in prose sections
@@ -138,7 +106,7 @@ std::string unquote(std::string s) {
 }  // namespace
 
 TEST(Docs, ConfigReferenceHoldsEveryKeyTheReadersAskFor) {
-    const io::KeyCensus c = census_of_readers();
+    const io::KeyCensus c = app::config_key_census();
     const auto docs = documented_keys();
     for (const auto& section : compared) {
         SCOPED_TRACE("[" + section + "]");
@@ -155,7 +123,7 @@ TEST(Docs, ConfigReferenceHoldsEveryKeyTheReadersAskFor) {
 }
 
 TEST(Docs, ConfigReferenceStatesTheReadersDefaults) {
-    const io::KeyCensus c = census_of_readers();
+    const io::KeyCensus c = app::config_key_census();
     const auto docs = documented_keys();
     int compared_defaults = 0;
     for (const auto& [section, keys] : docs)

@@ -9,10 +9,13 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "ratenet/errors.hpp"
 #include "ratenet/models.hpp"
+#include "ratenet/rng.hpp"
 
 using namespace ratenet;
 
@@ -350,6 +353,47 @@ TEST(RandomGaussian, GoldenValuesSeed1) {
     const std::vector<std::pair<Eigen::Index, double>> golden_sparse = {
         {3, 0.18096488531563898}, {5, 0.84697815861780812}, {6, -0.42875820699743539}};
     EXPECT_EQ(row0, golden_sparse);
+}
+
+// The construction shuffles virtually (O(k) per row); the reference shuffles the
+// whole candidate list (O(N) per row), as ratenet did before. Same draws, same
+// matrix, bit for bit: seeds written before keep their networks.
+TEST(RandomGaussian, SparseRowsEqualAFullShuffleBitForBit) {
+    for (const bool zero_diagonal : {true, false})
+        for (const auto& [n, k] : std::vector<std::pair<Eigen::Index, Eigen::Index>>{
+                 {1, 1}, {2, 1}, {7, 3}, {50, 49}, {64, 64}, {300, 20}, {1000, 7}}) {
+            if (zero_diagonal && k > n - 1) continue;
+            for (const std::uint64_t seed : {1ULL, 99ULL}) {
+                RandomGaussianParams p;
+                p.n = n;
+                p.k = k;
+                p.g = 1.7;
+                p.mu = 0.3;
+                p.zero_diagonal = zero_diagonal;
+                p.seed = seed;
+                SCOPED_TRACE("n " + std::to_string(n) + ", k " + std::to_string(k) + ", zero_diagonal " +
+                             std::to_string(zero_diagonal) + ", seed " + std::to_string(seed));
+                const SparseMatrix S = make_random_gaussian(p).W_sparse;
+                Rng rng(seed, Stream::network);
+                const double mean = p.mu / static_cast<double>(k), sd = p.g / std::sqrt(static_cast<double>(k));
+                std::vector<Eigen::Index> pool;
+                for (Eigen::Index i = 0; i < n; ++i) {
+                    pool.clear();
+                    for (Eigen::Index j = 0; j < n; ++j)
+                        if (!(zero_diagonal && j == i)) pool.push_back(j);
+                    const auto m = static_cast<std::uint64_t>(pool.size());
+                    std::vector<std::pair<Eigen::Index, double>> want, got;
+                    for (std::uint64_t s = 0; s < static_cast<std::uint64_t>(k); ++s) {
+                        const std::uint64_t r = s + rng.below(m - s);
+                        std::swap(pool[s], pool[r]);
+                        want.emplace_back(pool[s], mean + sd * rng.normal());
+                    }
+                    std::sort(want.begin(), want.end());
+                    for (SparseMatrix::InnerIterator it(S, i); it; ++it) got.emplace_back(it.col(), it.value());
+                    ASSERT_EQ(got, want) << "row " << i;
+                }
+            }
+        }
 }
 
 // ---------------------------------------------------------------- excitatory_inhibitory

@@ -100,6 +100,7 @@ SweepRun run_sweep(const io::Config& cfg, const io::SweepPlan& plan, const Sweep
         try {
             if (req.force && !req.resume && std::filesystem::exists(journal.dir())) journal.remove_all();
             journal.open(req.resume);
+            journal.write_plan(plan);
         } catch (...) {
             failed = std::current_exception();
         }

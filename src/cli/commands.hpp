@@ -8,4 +8,5 @@ void setup_permitted(CLI::App& app, int& exit_code);
 void setup_fixed_points(CLI::App& app, int& exit_code);
 void setup_chaos(CLI::App& app, int& exit_code);
 void setup_schema(CLI::App& app, int& exit_code);
+void setup_completion(CLI::App& app, int& exit_code);
 }  // namespace ratenet::cli

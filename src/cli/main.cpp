@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
     ratenet::app::Parallel& par = ratenet::app::Parallel::instance(&argc, &argv);
     ratenet::app::analyses();  // the registry describes the sweep results to the file description
     install_signal_handlers();
-    CLI::App app{"ratenet: simulate and analyse recurrent rate networks"};
+    // Named, not argv[0], so that help (and the man pages made from it) reads "ratenet".
+    CLI::App app{"ratenet: simulate and analyse recurrent rate networks", "ratenet"};
     app.set_version_flag("--version", std::string("ratenet ") + ratenet::build::version + " (" +
                                           ratenet::build::git_commit + ")\nBLAS: " + ratenet::linalg::backend());
     app.require_subcommand(1);
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     setup_sweep(app, exit_code);
     setup_merge(app, exit_code);
     setup_chaos(app, exit_code);
+    setup_completion(app, exit_code);
     // A misspelt command gets the closest one, not CLI11's "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {
         const std::string word = argv[1];

@@ -180,7 +180,9 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
     Network net;
     const Eigen::Index n = conn.size();
     net.W = std::move(conn.W);
-    net.W_sparse = std::move(conn.W_sparse);
+    // swap, not move: Eigen 3.4's SparseMatrix has no move assignment, and a copy
+    // would double the peak memory of a large sparse network.
+    net.W_sparse.swap(conn.W_sparse);
     net.sparse = conn.sparse;
     net.model = std::move(conn.info);
 

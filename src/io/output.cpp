@@ -131,11 +131,12 @@ void write_network(const h5::File& f, const Network& net) {
     if (net.sparse) {
         const auto& S = net.W_sparse;
         const auto nnz = static_cast<hsize_t>(S.nonZeros());
+        // Straight from the matrix's own arrays (compressed CSR, int64 indices): no
+        // second copy of W is staged.
+        RATENET_ASSERT(S.isCompressed());
         g.write("W_data", S.valuePtr(), {nnz});
-        std::vector<std::int64_t> idx(S.innerIndexPtr(), S.innerIndexPtr() + S.nonZeros());
-        std::vector<std::int64_t> ptr(S.outerIndexPtr(), S.outerIndexPtr() + S.outerSize() + 1);
-        g.write("W_indices", idx);
-        g.write("W_indptr", ptr);
+        g.write("W_indices", S.innerIndexPtr(), {nnz});
+        g.write("W_indptr", S.outerIndexPtr(), {static_cast<hsize_t>(S.outerSize()) + 1});
         g.attr("W_format", "csr");
         g.attr("W_shape", std::vector<double>{static_cast<double>(n), static_cast<double>(n)});
     } else {

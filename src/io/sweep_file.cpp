@@ -208,6 +208,31 @@ PointResult Journal::read(std::int64_t p) const {
 
 void Journal::remove_all() const { fs::remove_all(dir_); }
 
+void Journal::write_plan(const SweepPlan& plan) const {
+    const std::string path = dir_ + "/plan.tsv", tmp = path + ".tmp";
+    std::error_code ec;
+    if (fs::exists(path, ec)) return;
+    {
+        std::ofstream out(tmp);
+        out << "point";
+        for (const auto& c : plan.columns()) out << '\t' << c;
+        out << '\n';
+        char num[32];
+        for (std::int64_t p = 0; p < plan.n_points(); ++p) {
+            out << p;
+            for (double v : plan.point(p)) {
+                std::snprintf(num, sizeof num, "%.17g", v);
+                out << '\t' << num;
+            }
+            out << '\t' << plan.seed_index(p) << '\n';
+        }
+        out.flush();
+        if (!out) throw io_error(tmp, "cannot write");
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) throw io_error(path, ec.message());
+}
+
 void write_sweep_group(OutputFile& out, const SweepPlan& plan, const std::vector<std::optional<PointResult>>& rows,
                        const std::string& shard) {
     RATENET_ASSERT(static_cast<std::int64_t>(rows.size()) == plan.n_points());

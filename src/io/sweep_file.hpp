@@ -25,6 +25,10 @@ public:
     void write(std::int64_t p, const PointResult& r) const;
     PointResult read(std::int64_t p) const;
     void remove_all() const;
+    // Writes dir/plan.tsv unless it exists: a header "point", the plan's columns
+    // (the swept keys, then seed_index), then one row per point, so that the
+    // folder of an unfinished sweep can be read on its parameter grid.
+    void write_plan(const SweepPlan& plan) const;
     const std::string& dir() const noexcept { return dir_; }
 
 private:

@@ -3,6 +3,7 @@
 // b, and a description recorded in output files.
 #include <Eigen/Core>
 #include <optional>
+#include <utility>
 
 #include "ratenet/network.hpp"
 
@@ -15,6 +16,24 @@ struct Connectivity {
     std::optional<Eigen::VectorXd> b;  // the model's own input, if it defines one
     ModelInfo info;
     Eigen::Index size() const noexcept { return sparse ? W_sparse.rows() : W.rows(); }
+
+    Connectivity() = default;
+    Connectivity(const Connectivity&) = default;
+    Connectivity& operator=(const Connectivity&) = default;
+    // Eigen 3.4's SparseMatrix has no move operations (a "move" copies), so the
+    // moves hand W_sparse over by swapping: a large sparse network is never copied.
+    Connectivity(Connectivity&& o) noexcept
+        : W(std::move(o.W)), sparse(o.sparse), b(std::move(o.b)), info(std::move(o.info)) {
+        W_sparse.swap(o.W_sparse);
+    }
+    Connectivity& operator=(Connectivity&& o) noexcept {
+        W = std::move(o.W);
+        W_sparse.swap(o.W_sparse);
+        sparse = o.sparse;
+        b = std::move(o.b);
+        info = std::move(o.info);
+        return *this;
+    }
 };
 
 }  // namespace ratenet
