@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,6 +15,58 @@ namespace ratenet {
 using detail::require;
 using detail::require_finite;
 using detail::str;
+
+namespace {
+// The slots a partial Fisher-Yates shuffle has moved (slot -> candidate; every
+// other slot holds itself): a small open-addressing table, cleared in O(1) per
+// row by a generation stamp. A row moves at most k slots.
+class MovedSlots {
+public:
+    explicit MovedSlots(std::size_t k) {
+        std::size_t cap = 16;
+        while (cap < 4 * k) cap *= 2;
+        mask_ = cap - 1;
+        key_.resize(cap);
+        value_.resize(cap);
+        stamp_.assign(cap, 0);
+    }
+    void clear() {
+        if (++gen_ == 0) {  // after 2^32 rows a stamp would repeat: reset them
+            std::fill(stamp_.begin(), stamp_.end(), 0U);
+            gen_ = 1;
+        }
+    }
+    std::uint64_t get(std::uint64_t slot) const noexcept {
+        for (std::size_t h = hash(slot);; h = (h + 1) & mask_) {
+            if (stamp_[h] != gen_) return slot;
+            if (key_[h] == slot) return value_[h];
+        }
+    }
+    void set(std::uint64_t slot, std::uint64_t value) noexcept {
+        for (std::size_t h = hash(slot);; h = (h + 1) & mask_) {
+            if (stamp_[h] != gen_) {
+                stamp_[h] = gen_;
+                key_[h] = slot;
+                value_[h] = value;
+                return;
+            }
+            if (key_[h] == slot) {
+                value_[h] = value;
+                return;
+            }
+        }
+    }
+
+private:
+    std::size_t hash(std::uint64_t slot) const noexcept {
+        return static_cast<std::size_t>((slot * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
+    }
+    std::size_t mask_ = 0;
+    std::vector<std::uint64_t> key_, value_;
+    std::vector<std::uint32_t> stamp_;
+    std::uint32_t gen_ = 1;  // stamp_[h] == gen_: entry h belongs to the current row
+};
+}  // namespace
 
 Connectivity make_random_gaussian(const RandomGaussianParams& p) {
     require(p.n >= 1, "n", str(p.n), "must be >= 1");
@@ -61,21 +112,16 @@ Connectivity make_random_gaussian(const RandomGaussianParams& p) {
     std::int64_t* outer = c.W_sparse.outerIndexPtr();
     std::int64_t* inner = c.W_sparse.innerIndexPtr();
     double* value = c.W_sparse.valuePtr();
-    std::unordered_map<std::uint64_t, std::uint64_t> moved;  // slot -> candidate, where not the identity
-    moved.reserve(2 * k);
+    MovedSlots moved(k);
     std::vector<std::pair<std::int64_t, double>> row(k);
     const std::uint64_t m = static_cast<std::uint64_t>(p.zero_diagonal ? p.n - 1 : p.n);
     for (Eigen::Index i = 0; i < p.n; ++i) {
         moved.clear();
-        const auto at = [&moved](std::uint64_t slot) {
-            const auto it = moved.find(slot);
-            return it == moved.end() ? slot : it->second;
-        };
         for (std::size_t s = 0; s < k; ++s) {
             const std::uint64_t r = s + rng.below(m - s);
             // swap(slot s, slot r), then take slot s; slot s is never read again.
-            const std::uint64_t chosen = at(r);
-            moved[r] = at(s);
+            const std::uint64_t chosen = moved.get(r);
+            moved.set(r, moved.get(s));
             const auto j = static_cast<std::int64_t>(p.zero_diagonal && chosen >= static_cast<std::uint64_t>(i) ? chosen + 1 : chosen);
             row[s] = {j, mean + sd * rng.normal()};
         }

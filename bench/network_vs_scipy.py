@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Building a random Gaussian network, ratenet against NumPy/SciPy.
+
+Sparse: N neurons, each with k distinct partners (no self-coupling) and weights
+N(mu/k, g^2/k), as models/random_gaussian.cpp builds them. The baseline is a
+vectorised NumPy construction of the same matrix law (k distinct columns per
+row: all rows drawn at once, sorted, rows with a repeated column redrawn) put
+into a scipy.sparse CSR matrix. Dense: N x N weights N(0, g^2/N), against
+NumPy's standard_normal of the same shape. For each size it prints both
+times, their ratio, and each side's peak resident memory against the bytes of
+the matrix it built (ratenet's target: at most 1.2x).
+
+    /usr/bin/python3 bench/network_vs_scipy.py [--build build] [--sparse 100000:100 1000000:100] [--dense 4000 8000]
+
+Both sides run in their own process, alternately, under the same environment
+(OPENBLAS_CORETYPE and the thread variables as set when the script starts; the
+script prints them and what each side loaded); the best of --repeats runs is
+compared.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+BASELINE = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    import numpy as np
+    import scipy, scipy.sparse
+    n, k, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    g, mu = 1.5, 0.0
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    if k > 0:
+        cols = rng.integers(0, n - 1, size=(n, k))          # among the n - 1 other neurons
+        cols.sort(axis=1)
+        bad = np.flatnonzero((np.diff(cols, axis=1) == 0).any(axis=1))
+        while bad.size:                                     # redraw rows with a repeated partner
+            c = rng.integers(0, n - 1, size=(bad.size, k))
+            c.sort(axis=1)
+            cols[bad] = c
+            bad = bad[(np.diff(c, axis=1) == 0).any(axis=1)]
+        cols += cols >= np.arange(n)[:, None]               # skip the diagonal
+        data = rng.normal(mu / k, g / np.sqrt(k), size=n * k)
+        W = scipy.sparse.csr_matrix((data, cols.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+        nbytes = W.data.nbytes + W.indices.nbytes + W.indptr.nbytes
+        check = float(W.data[::997].sum())
+    else:
+        W = rng.standard_normal((n, n))
+        W *= g / np.sqrt(n)
+        nbytes = W.nbytes
+        check = float(W[0, 0])
+    sec = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
+    print(json.dumps({"seconds": sec, "matrix_bytes": nbytes, "peak_rss_bytes": rss, "checksum": check,
+                      "loaded": f"numpy {np.__version__} (PCG64), scipy {scipy.__version__}"}))
+    """
+)
+
+
+def run_json(cmd, env):
+    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--sparse", nargs="*", default=["100000:100", "1000000:100"], help="N:k pairs")
+    ap.add_argument("--dense", nargs="*", type=int, default=[4000, 8000])
+    ap.add_argument("--repeats", type=int, default=2)
+    args = ap.parse_args()
+    driver = os.path.join(args.build, "bench", "bench_network_driver")
+    if not os.path.exists(driver):
+        sys.exit(f"{driver} not found: build with cmake --build {args.build} --target bench_network_driver")
+    env = dict(os.environ)  # one environment for both sides
+    shown = {v: env.get(v, "(unset)") for v in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    print("environment of both sides: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    print(f"ratenet: {driver} (xoshiro256** + ratenet's polar normal; no BLAS is used to build W)")
+    cases = [(int(s.split(":")[0]), int(s.split(":")[1])) for s in args.sparse] + [(n, 0) for n in args.dense]
+    loaded = None
+    print(f"{'N':>8} {'k':>4} {'ratenet s':>10} {'baseline s':>11} {'baseline/ratenet':>17} "
+          f"{'ratenet peak/matrix':>20} {'baseline peak/matrix':>21}")
+    for n, k in cases:
+        best_r = best_b = None
+        for rep in range(args.repeats):
+            r = run_json([driver, str(n), str(k), "1"], env)
+            b = run_json([sys.executable, "-c", BASELINE, str(n), str(k), "1"], env)
+            loaded = b["loaded"]
+            best_r = r if best_r is None or r["seconds"] < best_r["seconds"] else best_r
+            best_b = b if best_b is None or b["seconds"] < best_b["seconds"] else best_b
+        print(f"{n:>8} {k if k else 'dense':>4} {best_r['seconds']:>10.3f} {best_b['seconds']:>11.3f} "
+              f"{best_b['seconds'] / best_r['seconds']:>17.2f} "
+              f"{best_r['peak_rss_bytes'] / best_r['matrix_bytes']:>20.2f} "
+              f"{best_b['peak_rss_bytes'] / best_b['matrix_bytes']:>21.2f}", flush=True)
+    print(f"baseline: {loaded}; sparse: vectorised k-distinct draw + scipy.sparse.csr_matrix; "
+          "dense: Generator.standard_normal")
+
+
+if __name__ == "__main__":
+    main()
