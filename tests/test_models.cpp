@@ -9,6 +9,8 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <omp.h>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -335,6 +337,7 @@ TEST(RandomGaussian, GoldenValuesSeed1) {
     p.g = 1.0;
     p.seed = 1;
     p.zero_diagonal = false;
+    p.streams = 1;  // the serial layout of ratenet 0.1
     const Eigen::MatrixXd W = make_random_gaussian(p).W;
     const double golden[4][4] = {{-0.018436125119902565, -0.02327348655501988, 0.15752806648018589, 0.37267386966210381},
                                  {0.28518840878553814, -0.75316686858630355, -0.50689755049600937, 0.51087078495949267},
@@ -356,8 +359,8 @@ TEST(RandomGaussian, GoldenValuesSeed1) {
 }
 
 // The construction shuffles virtually (O(k) per row); the reference shuffles the
-// whole candidate list (O(N) per row), as ratenet did before. Same draws, same
-// matrix, bit for bit: seeds written before keep their networks.
+// whole candidate list (O(N) per row), as ratenet 0.1 did. Same draws, same
+// matrix, bit for bit: with streams = 1, seeds written before keep their networks.
 TEST(RandomGaussian, SparseRowsEqualAFullShuffleBitForBit) {
     for (const bool zero_diagonal : {true, false})
         for (const auto& [n, k] : std::vector<std::pair<Eigen::Index, Eigen::Index>>{
@@ -371,6 +374,7 @@ TEST(RandomGaussian, SparseRowsEqualAFullShuffleBitForBit) {
                 p.mu = 0.3;
                 p.zero_diagonal = zero_diagonal;
                 p.seed = seed;
+                p.streams = 1;
                 SCOPED_TRACE("n " + std::to_string(n) + ", k " + std::to_string(k) + ", zero_diagonal " +
                              std::to_string(zero_diagonal) + ", seed " + std::to_string(seed));
                 const SparseMatrix S = make_random_gaussian(p).W_sparse;
@@ -394,6 +398,96 @@ TEST(RandomGaussian, SparseRowsEqualAFullShuffleBitForBit) {
                 }
             }
         }
+}
+
+// streams = 2, written out independently: dense column block b holds the draws
+// of Rng(derive_seed(seed, b)) in memory order; sparse row block b the rows a
+// serial (streams = 1) construction draws from that substream.
+TEST(RandomGaussian, Streams2BlocksAreTheirSubstreams) {
+    RandomGaussianParams p;
+    p.n = 2 * dense_block_cols + 5;  // two full column blocks and a partial one
+    p.g = 1.1;
+    p.mu = 0.4;
+    p.seed = 17;
+    const Eigen::MatrixXd W = make_random_gaussian(p).W;
+    const double mean = p.mu / static_cast<double>(p.n), sd = p.g / std::sqrt(static_cast<double>(p.n));
+    for (Eigen::Index b = 0; b * dense_block_cols < p.n; ++b) {
+        Rng rng(derive_seed(p.seed, static_cast<std::uint64_t>(b)), Stream::network);
+        for (Eigen::Index j = b * dense_block_cols; j < std::min(p.n, (b + 1) * dense_block_cols); ++j)
+            for (Eigen::Index i = 0; i < p.n; ++i) {
+                const double w = mean + sd * rng.normal();
+                ASSERT_EQ(W(i, j), i == j ? 0.0 : w) << "(" << i << ", " << j << ")";
+            }
+    }
+    p.n = 2 * sparse_block_rows + 300;
+    p.k = 9;
+    const SparseMatrix S = make_random_gaussian(p).W_sparse;
+    for (Eigen::Index b = 0; b * sparse_block_rows < p.n; ++b) {
+        Rng rng(derive_seed(p.seed, static_cast<std::uint64_t>(b)), Stream::network);
+        const Eigen::Index i0 = b * sparse_block_rows, i1 = std::min(p.n, (b + 1) * sparse_block_rows);
+        const double kmean = p.mu / static_cast<double>(p.k), ksd = p.g / std::sqrt(static_cast<double>(p.k));
+        std::vector<Eigen::Index> pool;
+        for (Eigen::Index i = i0; i < i1; ++i) {
+            pool.clear();
+            for (Eigen::Index j = 0; j < p.n; ++j)
+                if (j != i) pool.push_back(j);
+            std::vector<std::pair<Eigen::Index, double>> want, got;
+            for (std::uint64_t s = 0; s < static_cast<std::uint64_t>(p.k); ++s) {
+                const std::uint64_t r = s + rng.below(pool.size() - s);
+                std::swap(pool[s], pool[r]);
+                want.emplace_back(pool[s], kmean + ksd * rng.normal());
+            }
+            std::sort(want.begin(), want.end());
+            for (SparseMatrix::InnerIterator it(S, i); it; ++it) got.emplace_back(it.col(), it.value());
+            ASSERT_EQ(got, want) << "row " << i;
+        }
+    }
+}
+
+// streams = 2 draws blocks in parallel: the same bits with 1, 2 or 3 threads.
+TEST(RandomGaussian, Streams2BitsIndependentOfThreadCount) {
+    RandomGaussianParams dense, sparse;
+    dense.n = 5 * dense_block_cols + 7;
+    sparse.n = 6 * sparse_block_rows + 11;
+    sparse.k = 13;
+    std::vector<Eigen::MatrixXd> Ws;
+    std::vector<SparseMatrix> Ss;
+    const int saved = omp_get_max_threads();
+    for (const int threads : {1, 2, 3}) {
+        omp_set_num_threads(threads);
+        Ws.push_back(make_random_gaussian(dense).W);
+        Ss.push_back(make_random_gaussian(sparse).W_sparse);
+    }
+    omp_set_num_threads(saved);
+    for (std::size_t t = 1; t < Ws.size(); ++t) {
+        EXPECT_EQ(std::memcmp(Ws[0].data(), Ws[t].data(), sizeof(double) * static_cast<std::size_t>(Ws[0].size())), 0);
+        ASSERT_EQ(Ss[0].nonZeros(), Ss[t].nonZeros());
+        EXPECT_EQ(std::memcmp(Ss[0].valuePtr(), Ss[t].valuePtr(), sizeof(double) * static_cast<std::size_t>(Ss[0].nonZeros())), 0);
+        EXPECT_EQ(std::memcmp(Ss[0].innerIndexPtr(), Ss[t].innerIndexPtr(),
+                              sizeof(std::int64_t) * static_cast<std::size_t>(Ss[0].nonZeros())), 0);
+    }
+}
+
+// Pinned when written, like GoldenValuesSeed1: the streams = 2 layout must not
+// drift (a change of layout is a new value of `streams`, not an update here).
+TEST(RandomGaussian, GoldenValuesStreams2) {
+    RandomGaussianParams p;
+    p.n = 4;
+    p.g = 1.0;
+    p.seed = 1;
+    p.zero_diagonal = false;
+    const Eigen::MatrixXd W = make_random_gaussian(p).W;
+    const double row0[4] = {0.61772272467659872, -0.17203139367201614, 0.020947137055136147, 0.11664019984222182};
+    for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), row0[j]) << "(0, " << j << ")";
+    p.n = 10;
+    p.k = 3;
+    p.zero_diagonal = true;
+    const SparseMatrix S = make_random_gaussian(p).W_sparse;
+    std::vector<std::pair<Eigen::Index, double>> got;
+    for (SparseMatrix::InnerIterator it(S, 0); it; ++it) got.emplace_back(it.col(), it.value());
+    const std::vector<std::pair<Eigen::Index, double>> golden = {
+        {3, -0.65861812560357114}, {4, -0.948305213178815}, {6, 1.1665940843254887}};
+    EXPECT_EQ(got, golden);
 }
 
 // ---------------------------------------------------------------- excitatory_inhibitory

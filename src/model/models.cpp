@@ -166,7 +166,10 @@ std::vector<ModelSpec> make_specs() {
              declare("mu", &P::mu, "", "mean total coupling per row"),
              declare("zero_diagonal", &P::zero_diagonal, "", "no self-coupling"),
              declare("symmetric", &P::symmetric, "dense only", "W = W'"),
-             declare("k", &P::k, "0 .. N-1 (N with zero_diagonal = false)", "partners per neuron, 0 = dense")},
+             declare("k", &P::k, "0 .. N-1 (N with zero_diagonal = false)", "partners per neuron, 0 = dense"),
+             declare("streams", &P::streams, "1 or 2",
+                     "layout of the random draws: 2 blocks drawn in parallel, 1 the serial layout of ratenet 0.1 "
+                     "(docs/reproducibility.md)")},
             &make_random_gaussian);
         // CSR: a value, a column index and a row's share of the pointers per entry.
         s.w_bytes = [](const ParamSet& v) {

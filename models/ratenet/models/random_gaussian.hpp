@@ -7,8 +7,12 @@
 //
 // Parameters: n, g (gain: the bulk of eig(W) is a disc of radius g), mu (mean
 // total coupling per row), zero_diagonal, symmetric (W = W', dense only), k
-// (0 = dense), seed (the network stream). Draw order: row by row, every entry
-// (the diagonal too, then zeroed), so the stream does not depend on options.
+// (0 = dense), streams (the layout of the draws: docs/reproducibility.md), seed
+// (the network stream). Neither layout depends on zero_diagonal or symmetric:
+// every entry is drawn, the diagonal zeroed and the lower triangle mirrored
+// afterwards. streams = 1 draws row by row from one stream; streams = 2 draws
+// blocks of columns (dense) or rows (sparse), each from its own substream, in
+// parallel, with bits independent of the thread count.
 // Sources: Sompolinsky, Crisanti & Sommers, PRL 61:259 (1988); Engelken, Wolf &
 // Abbott, arXiv:2006.02427 (2020), whose code zeroes the diagonal.
 #include <Eigen/Core>
@@ -28,8 +32,13 @@ struct RandomGaussianParams {
     bool zero_diagonal = true;
     bool symmetric = false;  // W = W' (entries above the diagonal drawn, mirrored)
     Eigen::Index k = 0;      // partners per neuron; 0 = all (dense)
+    Eigen::Index streams = 2;         // random-number layout: 1 serial (ratenet 0.1), 2 blocks drawn in parallel
     std::uint64_t seed = 1;
 };
+// Columns (dense) or rows (sparse) per substream with streams = 2: part of the
+// layout, so changing them changes every network drawn with streams = 2.
+inline constexpr Eigen::Index dense_block_cols = 64;
+inline constexpr Eigen::Index sparse_block_rows = 1024;
 Connectivity make_random_gaussian(const RandomGaussianParams& p);
 
 }  // namespace ratenet
