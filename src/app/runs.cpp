@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 io::RunInfo run_info(const char* kind, const io::Config& cfg, const io::Seeds& seeds, const FileRequest& req) {
-    return {kind, req.command_line, cfg.text(), cfg.path(), seeds};
+    return {kind, req.command_line, cfg.text(), cfg.path(), seeds, io::read_output(cfg).network_gzip};
 }
 
 // The header and the network are on disk (flushed) before an enumeration
@@ -102,7 +102,7 @@ void write_file(const std::string& path, const io::RunInfo& info, const Network&
     io::replace_atomically(path, [&](const std::string& tmp) {
         h5::File f(tmp, h5::File::Mode::create_truncate);
         io::write_header(f, info);
-        io::write_network(f, net);
+        io::write_network(f, net, info.network_gzip);
         body(f);
         io::set_status(f, status, message);
         f.close();

@@ -150,10 +150,7 @@ std::string output_path(const CommonOptions& o, const io::Config& cfg) {
         if (o.output->empty()) throw invalid_parameter("-o", "\"\"", "the output path must not be empty");
         return *o.output;
     }
-    io::Section s = cfg.section("output");
-    const std::string p = s.string("path", "");
-    if (s.has("path") && p.empty()) s.fail("path", "\"\"", "the output path must not be empty");
-    s.finish();
+    const std::string p = io::read_output(cfg).path;
     if (!p.empty()) return p;
     return std::filesystem::path(o.config).stem().string() + ".h5";
 }
@@ -175,6 +172,7 @@ io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::S
     info.config_text = cfg.text();
     info.config_path = cfg.path();
     info.seeds = seeds;
+    info.network_gzip = io::read_output(cfg).network_gzip;
     return info;
 }
 

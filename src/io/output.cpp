@@ -93,8 +93,11 @@ OutputFile::~OutputFile() {
     }
 }
 
-void OutputFile::write_header(const RunInfo& info) { io::write_header(*file_, info); }
-void OutputFile::write_network(const Network& net) { io::write_network(*file_, net); }
+void OutputFile::write_header(const RunInfo& info) {
+    io::write_header(*file_, info);
+    network_gzip_ = info.network_gzip;
+}
+void OutputFile::write_network(const Network& net) { io::write_network(*file_, net, network_gzip_); }
 void OutputFile::set_status(const std::string& status, const std::string& message) {
     io::set_status(*file_, status, message);
 }
@@ -125,7 +128,19 @@ void write_header(const h5::File& f, const RunInfo& info) {
     w.attr("message", "");
 }
 
-void write_network(const h5::File& f, const Network& net) {
+OutputOptions read_output(const Config& cfg) {
+    Section s = cfg.section("output");
+    OutputOptions o;
+    o.path = s.string("path", "");
+    if (s.has("path") && o.path.empty()) s.fail("path", "\"\"", "the output path must not be empty");
+    const std::int64_t level = s.integer("gzip_network", 0);
+    if (level < 0 || level > 9) s.fail("gzip_network", std::to_string(level), "must be a gzip level in 0 .. 9 (0 = off)");
+    o.network_gzip = static_cast<int>(level);
+    s.finish();
+    return o;
+}
+
+void write_network(const h5::File& f, const Network& net, int gzip) {
     schema::Writer g(f, "network");
     const auto n = static_cast<hsize_t>(net.size());
     if (net.sparse) {
@@ -134,7 +149,7 @@ void write_network(const h5::File& f, const Network& net) {
         // Straight from the matrix's own arrays (compressed CSR, int64 indices): no
         // second copy of W is staged.
         RATENET_ASSERT(S.isCompressed());
-        g.write("W_data", S.valuePtr(), {nnz});
+        g.write("W_data", S.valuePtr(), {nnz}, gzip);
         g.write("W_indices", S.innerIndexPtr(), {nnz});
         g.write("W_indptr", S.outerIndexPtr(), {static_cast<hsize_t>(S.outerSize()) + 1});
         g.attr("W_format", "csr");
@@ -143,7 +158,7 @@ void write_network(const h5::File& f, const Network& net) {
         // Row-major on disk (C order), as h5py and NumPy expect, transposed block by
         // block so that the peak memory stays one matrix.
         const Eigen::MatrixXd& W = net.W;
-        g.write_rows("W", n, n, n * n > compress_W_above_entries ? 1 : 0, [&](hsize_t r0, hsize_t nr, double* buf) {
+        g.write_rows("W", n, n, gzip, [&](hsize_t r0, hsize_t nr, double* buf) {
             for (hsize_t c = 0; c < n; ++c) {
                 const double* col = W.data() + c * n + r0;  // column c, rows r0 .. r0 + nr - 1
                 for (hsize_t r = 0; r < nr; ++r) buf[r * n + c] = col[r];

@@ -24,20 +24,26 @@ namespace ratenet::io {
 // 2: every dataset has named dimensions, units and long_name (docs/file-format.md).
 inline constexpr std::int64_t format_version = 2;
 
-// A dense W with more entries than this is written gzip-compressed (level 1).
-inline constexpr std::uint64_t compress_W_above_entries = 65536;
-
 struct RunInfo {
     std::string kind;          // "simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos"
     std::string command_line;
     std::string config_text;   // the resolved config, overrides applied
     std::string config_path;
     Seeds seeds;
+    int network_gzip = 0;      // gzip level of W in /network (output.gzip_network), 0 = stored as is
 };
+
+// [output]: where a run writes and how it stores W. Compressing W is opt-in:
+// random weights barely compress, and gzip costs more than drawing them.
+struct OutputOptions {
+    std::string path;      // "" = not given (the command picks a name)
+    int network_gzip = 0;  // 0 .. 9
+};
+OutputOptions read_output(const Config& cfg);
 
 // The root attributes and /network of any output file.
 void write_header(const h5::File& f, const RunInfo& info);
-void write_network(const h5::File& f, const Network& net);
+void write_network(const h5::File& f, const Network& net, int gzip = 0);
 void set_status(const h5::File& f, const std::string& status, const std::string& message);
 
 class OutputFile {
@@ -57,7 +63,8 @@ public:
 
     // Root attributes: format, versions, time, command line, config, seeds, kind.
     void write_header(const RunInfo& info);
-    // /network: W (dense or CSR), b, tau, schedule, attributes.
+    // /network: W (dense or CSR), b, tau, schedule, attributes; W compressed at
+    // the level write_header's RunInfo asked for.
     void write_network(const Network& net);
     // Root status attributes ("running" until finished).
     void set_status(const std::string& status, const std::string& message);
@@ -85,6 +92,7 @@ private:
     bool has_data_ = false;
     bool broken_ = false;
     int exceptions_at_start_ = 0;
+    int network_gzip_ = 0;
 };
 
 // Streams samples into /trajectory while integrate() runs.
