@@ -1,3 +1,4 @@
+cmake_minimum_required(VERSION 3.25)  # list() keeps empty elements (CMP0007)
 # Writes the man pages from --help with help2man: ratenet.1 and one page per
 # subcommand (ratenet-simulate.1, ...), the subcommands read from `ratenet --help`.
 # Run at build time:

@@ -409,6 +409,7 @@ TEST(RandomGaussian, Streams2BlocksAreTheirSubstreams) {
     p.g = 1.1;
     p.mu = 0.4;
     p.seed = 17;
+    p.streams = 2;
     const Eigen::MatrixXd W = make_random_gaussian(p).W;
     const double mean = p.mu / static_cast<double>(p.n), sd = p.g / std::sqrt(static_cast<double>(p.n));
     for (Eigen::Index b = 0; b * dense_block_cols < p.n; ++b) {
@@ -447,6 +448,7 @@ TEST(RandomGaussian, Streams2BlocksAreTheirSubstreams) {
 // streams = 2 draws blocks in parallel: the same bits with 1, 2 or 3 threads.
 TEST(RandomGaussian, Streams2BitsIndependentOfThreadCount) {
     RandomGaussianParams dense, sparse;
+    dense.streams = sparse.streams = 2;
     dense.n = 5 * dense_block_cols + 7;
     sparse.n = 6 * sparse_block_rows + 11;
     sparse.k = 13;
@@ -476,6 +478,7 @@ TEST(RandomGaussian, GoldenValuesStreams2) {
     p.g = 1.0;
     p.seed = 1;
     p.zero_diagonal = false;
+    p.streams = 2;
     const Eigen::MatrixXd W = make_random_gaussian(p).W;
     const double row0[4] = {0.61772272467659872, -0.17203139367201614, 0.020947137055136147, 0.11664019984222182};
     for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), row0[j]) << "(0, " << j << ")";

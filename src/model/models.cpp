@@ -168,7 +168,7 @@ std::vector<ModelSpec> make_specs() {
              declare("symmetric", &P::symmetric, "dense only", "W = W'"),
              declare("k", &P::k, "0 .. N-1 (N with zero_diagonal = false)", "partners per neuron, 0 = dense"),
              declare("streams", &P::streams, "1 or 2",
-                     "layout of the random draws: 2 blocks drawn in parallel, 1 the serial layout of ratenet 0.1 "
+                     "layout of the random draws: 1 the serial layout of ratenet 0.1, 2 blocks drawn in parallel "
                      "(docs/reproducibility.md)")},
             &make_random_gaussian);
         // CSR: a value, a column index and a row's share of the pointers per entry.

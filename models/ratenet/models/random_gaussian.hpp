@@ -32,7 +32,7 @@ struct RandomGaussianParams {
     bool zero_diagonal = true;
     bool symmetric = false;  // W = W' (entries above the diagonal drawn, mirrored)
     Eigen::Index k = 0;      // partners per neuron; 0 = all (dense)
-    Eigen::Index streams = 2;         // random-number layout: 1 serial (ratenet 0.1), 2 blocks drawn in parallel
+    Eigen::Index streams = 1;         // random-number layout: 1 serial (ratenet 0.1), 2 blocks drawn in parallel
     std::uint64_t seed = 1;
 };
 // Columns (dense) or rows (sparse) per substream with streams = 2: part of the
