@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "blas_info.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/models.hpp"
 #include "ratenet/rng.hpp"
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
     const double t_loop = std::chrono::duration<double>(clk::now() - t0).count();
     diff = (loop - all.X).cwiseAbs().maxCoeff();
     std::printf("{\"n\": %ld, \"members\": %ld, \"steps\": %ld, \"ensemble_seconds\": %.6f, \"loop_seconds\": %.6f, "
-                "\"speedup\": %.3f, \"max_difference\": %.3e}\n",
-                static_cast<long>(n), static_cast<long>(s), steps, t_ens, t_loop, t_loop / t_ens, diff);
+                "\"speedup\": %.3f, \"max_difference\": %.3e, \"blas\": \"%s\"}\n",
+                static_cast<long>(n), static_cast<long>(s), steps, t_ens, t_loop, t_loop / t_ens, diff,
+                ratenet::bench::blas_info().c_str());
     return 0;
 }

@@ -5,6 +5,7 @@
 //
 //   bench_lyapunov_driver --n 1000 --phi tanh|relu [--dynamics euler_map|flow_rk4]
 //       [--dt 0.1] [--t-ons 1] [--t-sim 20] [--t-warmup 10] [--k N] [--g 2] [--no-active-rows]
+//       [--mixed]   (float32 tangent products: lyapunov.precision = "mixed")
 //
 // tanh: current form, zero diagonal, W ~ N(0, g^2/N) (Engelken's network).
 // relu: rate form, W ~ N(mu/N, g^2/N) with mu = -2, b = 1 (a fraction of active units).
@@ -17,11 +18,15 @@
 #include <cstring>
 #include <string>
 
+#include "blas_info.hpp"
 #include "ratenet/lyapunov.hpp"
 #include "ratenet/models.hpp"
 
 extern "C" void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*, const double*,
                        const int*, const double*, const int*, const double*, double*, const int*, std::size_t,
+                       std::size_t);
+extern "C" void sgemm_(const char*, const char*, const int*, const int*, const int*, const float*, const float*,
+                       const int*, const float*, const int*, const float*, float*, const int*, std::size_t,
                        std::size_t);
 
 namespace {
@@ -35,7 +40,7 @@ double seconds_since(clock_type::time_point t0) {
 // Times the tangent products and counts their flops (2 n n_active k each).
 class TimedSystem final : public ratenet::TangentSystem {
 public:
-    TimedSystem(const ratenet::Network& net, bool active) : inner_(net, active), n_(net.size()) {}
+    TimedSystem(const ratenet::Network& net, bool active, bool mixed) : inner_(net, active, mixed), n_(net.size()) {}
     Eigen::Index dimension() const override { return inner_.dimension(); }
     void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override { inner_.rhs(t, x, dxdt); }
     void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override {
@@ -48,6 +53,7 @@ public:
     }
     double jacobian_trace(double t, const Eigen::VectorXd& x) override { return inner_.jacobian_trace(t, x); }
     double mean_active() const { return inner_.mean_active(); }
+    double mixed_error_rate() const { return inner_.mixed_error_rate(); }
     double seconds = 0.0, flops = 0.0;
 
 private:
@@ -73,7 +79,7 @@ double gflops(Eigen::Index n, F&& f) {
 // The machine's DGEMM rate: Eigen's own product and the linked BLAS's dgemm
 // called as a user would (its own threading), N x N times N x N.
 struct Dgemm {
-    double eigen = 0.0, blas = 0.0;
+    double eigen = 0.0, blas = 0.0, sgemm = 0.0;
 };
 Dgemm dgemm_rates(Eigen::Index n) {
     Eigen::MatrixXd A = Eigen::MatrixXd::Random(n, n), B = Eigen::MatrixXd::Random(n, n), C(n, n);
@@ -83,7 +89,10 @@ Dgemm dgemm_rates(Eigen::Index n) {
     const double one = 1.0, zero = 0.0;
     const char no = 'N';
     d.blas = gflops(n, [&] { dgemm_(&no, &no, &ni, &ni, &ni, &one, A.data(), &ni, B.data(), &ni, &zero, C.data(), &ni, 1, 1); });
-    volatile double sink = C(0, 0);
+    Eigen::MatrixXf Af = A.cast<float>(), Bf = B.cast<float>(), Cf(n, n);
+    const float onef = 1.0f, zerof = 0.0f;
+    d.sgemm = gflops(n, [&] { sgemm_(&no, &no, &ni, &ni, &ni, &onef, Af.data(), &ni, Bf.data(), &ni, &zerof, Cf.data(), &ni, 1, 1); });
+    volatile double sink = C(0, 0) + Cf(0, 0);
     (void)sink;
     return d;
 }
@@ -94,7 +103,7 @@ int main(int argc, char** argv) {
     Eigen::Index n = 500, k = 0;
     std::string phi = "tanh", dynamics = "euler_map";
     double dt = 0.1, t_ons = 1.0, t_sim = 20.0, t_warmup = 10.0, g = 2.0;
-    bool active = true;
+    bool active = true, mixed = false;
     for (int i = 1; i < argc; ++i) {
         auto next = [&]() -> const char* {
             if (i + 1 >= argc) {
@@ -114,6 +123,7 @@ int main(int argc, char** argv) {
         else if (a == "--t-warmup") t_warmup = std::atof(next());
         else if (a == "--g") g = std::atof(next());
         else if (a == "--no-active-rows") active = false;
+        else if (a == "--mixed") mixed = true;
         else {
             std::fprintf(stderr, "unknown argument %s\n", argv[i]);
             return 2;
@@ -148,7 +158,7 @@ int main(int argc, char** argv) {
     opt.t_warmup = t_warmup;
     opt.t_ons_warmup = 0.0;
     if (k > 0) opt.k = k;
-    TimedSystem sys(net, active);
+    TimedSystem sys(net, active, mixed);
     const auto t0 = clock_type::now();
     const auto r = ratenet::lyapunov_spectrum(sys, opt);
     const double wall = seconds_since(t0);
@@ -159,10 +169,12 @@ int main(int argc, char** argv) {
                 "\"t_sim\": %g, \"t_warmup\": %g, \"status\": \"%s\", \"seconds\": %.4f, \"tangent_seconds\": %.4f, "
                 "\"tangent_gflops\": %.2f, \"dgemm_gflops\": %.2f, \"eigen_dgemm_gflops\": %.2f, "
                 "\"blas_dgemm_gflops\": %.2f, \"tangent_vs_dgemm\": %.3f, "
-                "\"mean_active\": %.1f, \"lambda_max\": %.5f, \"mean_exponent\": %.6f, \"threads\": %d}\n",
+                "\"mean_active\": %.1f, \"lambda_max\": %.5f, \"mean_exponent\": %.6f, \"threads\": %d, "
+                "\"precision\": \"%s\", \"mixed_error_rate\": %.3e, \"sgemm_gflops\": %.2f, \"blas\": \"%s\"}\n",
                 static_cast<long>(n), static_cast<long>(r.exponents.size()), phi.c_str(), dynamics.c_str(), dt, t_ons,
                 t_sim, t_warmup, std::string(ratenet::to_string(r.status)).c_str(), wall, sys.seconds, tangent, dgemm,
                 rates.eigen, rates.blas, tangent / dgemm, sys.mean_active(), r.exponents.size() ? r.exponents[0] : 0.0,
-                r.exponents.size() ? r.exponents.mean() : 0.0, Eigen::nbThreads());
+                r.exponents.size() ? r.exponents.mean() : 0.0, Eigen::nbThreads(), mixed ? "mixed" : "float64",
+                mixed ? sys.mixed_error_rate() : 0.0, rates.sgemm, ratenet::bench::blas_info().c_str());
     return r.status == ratenet::RunStatus::completed ? 0 : 1;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "blas_info.hpp"
 #include "ratenet/models.hpp"
 
 using namespace ratenet;
@@ -36,8 +37,8 @@ int main(int argc, char** argv) {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("{\"n\": %ld, \"k\": %ld, \"seconds\": %.6f, \"matrix_bytes\": %.0f, \"peak_rss_bytes\": %.0f, "
-                "\"checksum\": %.17g}\n",
+                "\"checksum\": %.17g, \"blas\": \"%s\"}\n",
                 static_cast<long>(p.n), static_cast<long>(p.k), seconds, bytes, 1024.0 * static_cast<double>(ru.ru_maxrss),
-                checksum);
+                checksum, ratenet::bench::blas_info().c_str());
     return 0;
 }

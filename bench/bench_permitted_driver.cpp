@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "blas_info.hpp"
 #include "ratenet/models.hpp"
 #include "ratenet/rng.hpp"
 #include "ratenet/tln.hpp"
@@ -111,6 +112,6 @@ int main(int argc, char** argv) {
         }
         std::printf("]");
     }
-    std::printf("}\n");
+    std::printf(", \"blas\": \"%s\"}\n", ratenet::bench::blas_info().c_str());
     return 0;
 }

@@ -1,11 +1,13 @@
 // Times ratenet's RK4 integration of a dense random tanh network (current form)
 // for bench/simulate_vs_numpy.py, and one dense matrix-vector product of the same
 // size (the memory-bandwidth floor of a right-hand side). Prints JSON.
-//   bench_simulate_driver N STEPS [DT]
+//   bench_simulate_driver N STEPS [DT] [float64|float32]   (float32: network.precision = "float32")
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
+#include "blas_info.hpp"
 #include "ratenet/dynamics.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/models.hpp"
@@ -41,6 +43,12 @@ int main(int argc, char** argv) {
     net.phi.kind = TransferKind::tanh;
     net.tau = Eigen::VectorXd::Ones(n);
     net.input.b = Eigen::VectorXd::Zero(n);
+    const std::string precision = argc > 4 ? argv[4] : "float64";
+    if (precision == "float32") net.W32 = float32_coupling(net);
+    else if (precision != "float64") {
+        std::fprintf(stderr, "precision must be float64 or float32\n");
+        return 2;
+    }
     Rng rng(2, Stream::initial);
     Eigen::VectorXd x0(n);
     for (Eigen::Index i = 0; i < n; ++i) x0[i] = rng.normal();
@@ -66,9 +74,18 @@ int main(int argc, char** argv) {
     t0 = clk::now();
     for (int k = 0; k < reps; ++k) y.noalias() = net.W * x0;
     const double t_mv = seconds_since(t0) / reps;
+    // The float32 floor: one float32 matrix-vector product (what a float32 RHS reads).
+    const Eigen::MatrixXf Wf = net.W.cast<float>();
+    const Eigen::VectorXf xf = x0.cast<float>();
+    Eigen::VectorXf yf(n);
+    t0 = clk::now();
+    for (int k = 0; k < reps; ++k) yf.noalias() = Wf * xf;
+    const double t_mv32 = seconds_since(t0) / reps;
     std::printf("{\"n\": %ld, \"steps\": %ld, \"seconds\": %.6f, \"seconds_per_step\": %.6e, \"rhs_seconds\": %.6e, "
-                "\"matvec_seconds\": %.6e, \"x_final_0\": %.17g, \"status\": \"%s\"}\n",
+                "\"matvec_seconds\": %.6e, \"x_final_0\": %.17g, \"status\": \"%s\", \"precision\": \"%s\", "
+                "\"matvec32_seconds\": %.6e, \"blas\": \"%s\"}\n",
                 static_cast<long>(n), static_cast<long>(r.steps), t_int, t_int / static_cast<double>(r.steps), t_rhs,
-                t_mv, obs.last[0], std::string(to_string(r.status)).c_str());
+                t_mv, obs.last[0], std::string(to_string(r.status)).c_str(), precision.c_str(),
+                t_mv32, bench::blas_info().c_str());
     return 0;
 }

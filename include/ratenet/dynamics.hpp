@@ -22,6 +22,11 @@ struct Workspace {
     Eigen::MatrixXd U;        // ensemble: W X + b or phi(X)
     Eigen::MatrixXd partial;  // partial sums of the dense matrix-vector product
     std::vector<Eigen::Index> active;
+    // float32 products (Network::W32, or a tangent system's own copy)
+    Eigen::VectorXf vf, yf;   // the vector multiplied, and its product
+    Eigen::MatrixXf partialf; // partial sums of the float32 matrix-vector product
+    Eigen::MatrixXf Qf, Kf;   // tangent vectors and their product
+    Eigen::MatrixXf packedf;  // active rows/columns, gathered
     explicit Workspace(Eigen::Index n = 0) : u(n), d(n) {}
 };
 
@@ -45,8 +50,11 @@ SparseMatrix jacobian_sparse(const Network& net, double t, const Eigen::VectorXd
 // phi' is 0 or a constant (threshold-linear) and use_active_rows is set, only the
 // rows (rate form) or columns (current form) of W belonging to neurons with
 // phi' != 0 take part. Returns the number of active neurons.
+// With f32, the products with W run in float32 from that copy (W rounded; Q
+// rounded per product; the result and everything after it in float64).
 Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q,
-                            Eigen::MatrixXd& out, Workspace& ws, bool use_active_rows = true);
+                            Eigen::MatrixXd& out, Workspace& ws, bool use_active_rows = true,
+                            const CouplingF32* f32 = nullptr);
 
 // trace J(t, x): the instantaneous phase-space contraction rate.
 double jacobian_trace(const Network& net, double t, const Eigen::VectorXd& x, Workspace& ws);

@@ -60,7 +60,9 @@ public:
 // (rate form) or columns (current form) of W enter the tangent product.
 class NetworkTangentSystem final : public TangentSystem {
 public:
-    explicit NetworkTangentSystem(const Network& net, bool use_active_rows = true);
+    // mixed: the tangent products run in float32 (a float32 copy of W, Q rounded
+    // per product); the state, the QR and the sums of logs stay float64.
+    explicit NetworkTangentSystem(const Network& net, bool use_active_rows = true, bool mixed = false);
     Eigen::Index dimension() const override { return net_.size(); }
     void rhs(double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt) override;
     void jacobian_times(double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out) override;
@@ -69,10 +71,19 @@ public:
     // the active-row path is used).
     double mean_active() const noexcept;
     std::int64_t products() const noexcept { return products_; }
+    // mixed: the float32 error of the tangent products, measured against float64
+    // every probe_stride-th product: the mean over probes of max_j |(K32 - K64) e_j| / |Q e_j|,
+    // a perturbation rate of the tangent flow (1/time). NaN before the first probe.
+    double mixed_error_rate() const noexcept;
+    static constexpr std::int64_t probe_stride = 64;
 
 private:
     const Network& net_;
     bool use_active_rows_;
+    std::shared_ptr<const CouplingF32> f32_;   // mixed only
+    Eigen::MatrixXd probe_;
+    double probe_sum_ = 0.0;
+    std::int64_t probes_ = 0;
     Workspace ws_;
     Eigen::VectorXd diag_w_;       // diag(W), for the trace
     double active_sum_ = 0.0;
@@ -110,6 +121,7 @@ struct LyapunovOptions {
     // one n x n product and one LU), the exact counterpart of the sum of exponents.
     bool volume_check = false;
     bool use_active_rows = true;   // for the Network overload (threshold-linear phi)
+    bool mixed_precision = false;  // Network overload, dense W: float32 tangent products (SGEMM)
     std::int64_t checkpoint_every = 0;   // emit a checkpoint every this many ONS intervals; 0 = never
     // OpenMP threads for the products and the QR; 0 = automatic: one thread below
     // n^2 k = 8e6 (fork/join would dominate), else the OpenMP default. The kernels
@@ -224,7 +236,21 @@ struct LyapunovResult {
     std::optional<double> twin_error;
 
     double mean_active = 0.0;     // Network overload: mean neurons in the tangent product
+
+    // mixed_precision: the measured float32 error rate of the tangent products
+    // (NetworkTangentSystem::mixed_error_rate), and a warning when it is not small
+    // against what the spectrum resolves (mixed_precision_check).
+    std::optional<double> mixed_error_rate;
+    std::string precision_warning;
 };
+
+// When float32 tangent products cannot be trusted for this spectrum: the error
+// rate eps (1/time) exceeds a tenth of the smallest standard error (the
+// rounding would show in the error bars: long runs, exponents near zero converge
+// like 1/sqrt(T)), or of the smallest gap between consecutive exponents (nearly
+// degenerate exponents would be ordered by rounding). Returns the warning, or ""
+// when safe.
+std::string mixed_precision_check(const Eigen::VectorXd& exponents, const Eigen::VectorXd& errors, double eps);
 
 // Stop requests, checkpoints. should_stop() is polled after every step;
 // want_checkpoint() at ONS-interval boundaries only. checkpoint() receives a

@@ -10,6 +10,7 @@
 // in the model's time unit (all times in ratenet share that unit).
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,16 @@ enum class Form { rate, current };
 std::string_view to_string(Form f) noexcept;
 
 using SparseMatrix = Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>;
+using SparseMatrixF = Eigen::SparseMatrix<float, Eigen::RowMajor, std::int64_t>;
+
+// W rounded to float32, for products in single precision: the right-hand side
+// under network.precision = "float32", the tangent products under
+// lyapunov.precision = "mixed". The state and every sum outside the product stay
+// float64.
+struct CouplingF32 {
+    Eigen::MatrixXf W;           // when the network is dense
+    SparseMatrixF W_sparse;      // when it is sparse (same pattern as W_sparse)
+};
 
 // One interval of a piecewise-constant input: b(t) = b for t_start <= t < t_end.
 struct InputSegment {
@@ -57,6 +68,10 @@ struct Network {
     Eigen::VectorXd tau;      // time constants, > 0
     Input input;
     ModelInfo model;
+    // Set: the right-hand side's products with W run in float32 from this copy
+    // (network.precision = "float32"); W itself is kept, for the file and for the
+    // analyses that need it exact. Shared between copies of the network.
+    std::shared_ptr<const CouplingF32> W32;
 
     Eigen::Index size() const noexcept { return tau.size(); }
     // Checks shapes and values: square finite W, tau > 0, b and every segment of
@@ -66,6 +81,9 @@ struct Network {
     // W as a dense matrix (a copy when sparse).
     Eigen::MatrixXd dense_W() const;
 };
+
+// W rounded to float32 (round to nearest); dense or sparse as the network is.
+std::shared_ptr<const CouplingF32> float32_coupling(const Network& net);
 
 // An uninitialised rows x cols matrix for a coupling matrix W. Large ones (>= 16 MiB)
 // ask the kernel for transparent huge pages before the first write (Linux, where

@@ -572,9 +572,13 @@ LyapunovResult lyapunov_spectrum(TangentSystem& system, const LyapunovOptions& o
 
 LyapunovResult lyapunov_spectrum(const Network& net, const LyapunovOptions& opt, LyapunovObserver& observer,
                                  const LyapunovCheckpoint* resume) {
-    NetworkTangentSystem sys(net, opt.use_active_rows);
+    NetworkTangentSystem sys(net, opt.use_active_rows, opt.mixed_precision);
     LyapunovResult r = lyapunov_spectrum(sys, opt, observer, resume);
     r.mean_active = sys.mean_active();
+    if (opt.mixed_precision) {
+        r.mixed_error_rate = sys.mixed_error_rate();
+        r.precision_warning = mixed_precision_check(r.exponents, r.errors, *r.mixed_error_rate);
+    }
     return r;
 }
 

@@ -111,9 +111,44 @@ void write_file(const std::string& path, const io::RunInfo& info, const Network&
 
 }  // namespace
 
+namespace {
+
+struct Samples final : TrajectoryObserver {
+    std::vector<Eigen::VectorXd> x;
+    void observe(double, const Eigen::VectorXd& s) override { x.push_back(s); }
+};
+
+// network.precision = "float32": integrates [t_start, t_start + horizon] twice,
+// with float32 and with float64 products (the same steps, noise and output grid),
+// and compares them sample by sample.
+io::PrecisionCheck float32_check(Network& net, const Eigen::VectorXd& x0, const IntegratorOptions& run, double horizon) {
+    IntegratorOptions o = run;
+    o.t_end = std::min(run.t_end, run.t_start + horizon);
+    o.dt_out = (o.t_end - o.t_start) / 100.0;
+    Samples s32, s64;
+    (void)integrate(net, x0, o, s32);
+    const auto w32 = std::move(net.W32);
+    net.W32.reset();
+    (void)integrate(net, x0, o, s64);
+    net.W32 = w32;
+    io::PrecisionCheck c;
+    c.time = o.t_end - o.t_start;
+    double scale = 0.0;
+    const std::size_t m = std::min(s32.x.size(), s64.x.size());
+    for (std::size_t i = 0; i < m; ++i) {
+        const double d = (s32.x[i] - s64.x[i]).cwiseAbs().maxCoeff();
+        c.max_abs_error = std::isnan(d) ? d : std::max(c.max_abs_error, d);
+        scale = std::max(scale, s64.x[i].cwiseAbs().maxCoeff());
+    }
+    c.max_rel_error = scale > 0 ? c.max_abs_error / scale : c.max_abs_error;
+    return c;
+}
+
+}  // namespace
+
 SimulateRun simulate_to_file(const io::Config& cfg, const FileRequest& req, RunProgress* progress) {
     const io::Seeds seeds = io::read_seeds(cfg);
-    const Network net = io::read_network(cfg, seeds);
+    Network net = io::read_network(cfg, seeds);
     const Eigen::VectorXd x0 = io::read_initial(cfg, net, seeds);
     const io::SimulateJob job = io::read_simulate(cfg, net, seeds);
     const io::OutputClaim claim(req.output, req.force);
@@ -131,11 +166,17 @@ SimulateRun simulate_to_file(const io::Config& cfg, const FileRequest& req, RunP
     }
     io::OutputFile out(claim);
     out.write_header(run_info("simulate", cfg, seeds, req));
+    std::optional<io::PrecisionCheck> res_check;
     out.write_network(net);
+    if (net.W32 && job.precision_check_time > 0) {
+        res_check = float32_check(net, x0, job.integrator, job.precision_check_time);
+        io::write_precision_check(out.h5(), *res_check);
+    }
     io::TrajectoryWriter writer(out, net, job.integrator, job.record, req.stop);
     if (progress) progress->start(job.integrator.t_end - job.integrator.t_start);
     ProgressWriter pw(writer, progress, job.integrator.t_start);
     SimulateRun res;
+    res.precision_check = res_check;
     res.run = integrate(net, x0, job.integrator, pw);
     if (progress) progress->finish();
     writer.finish(res.run);

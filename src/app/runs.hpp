@@ -10,6 +10,7 @@
 #include <string>
 
 #include "io/config.hpp"
+#include "io/output.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/lyapunov.hpp"
 #include "ratenet/tln.hpp"
@@ -38,6 +39,7 @@ struct SimulateRun {
     RunResult run;
     std::string path;                  // OUTPUT, or OUTPUT.part when interrupted
     Eigen::Index neurons_recorded = 0;
+    std::optional<io::PrecisionCheck> precision_check;   // network.precision = "float32"
 };
 // [simulate]: integrates from [initial] and writes /network and /trajectory.
 SimulateRun simulate_to_file(const io::Config& cfg, const FileRequest& req, RunProgress* progress = nullptr);

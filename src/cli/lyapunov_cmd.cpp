@@ -32,6 +32,7 @@ std::string summary(const LyapunovResult& r, Eigen::Index n) {
        << ", entropy rate " << r.entropy_rate << (r.entropy_lower_bound ? " (lower bound)" : "");
     if (k == n) ss << "\n  sum of exponents " << r.sum_exponents << ", mean trace of the Jacobian " << r.mean_trace;
     if (r.twin_lambda1) ss << "\n  lambda_1 from a twin trajectory " << *r.twin_lambda1;
+    if (r.mixed_error_rate) ss << "\n  mixed precision: float32 tangent error rate " << *r.mixed_error_rate;
     return ss.str();
 }
 
@@ -54,6 +55,7 @@ int run(const LyapunovCliOptions& o) {
         return interrupted_exit_code();
     }
     say(o.common, summary(r, run.n));
+    if (!r.precision_warning.empty()) std::cerr << "ratenet: warning: " << r.precision_warning << "\n";
     say(o.common, "wrote " + run.path);
     if (r.status == RunStatus::diverged) {
         std::cerr << "ratenet: " << r.message << "\n";

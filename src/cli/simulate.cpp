@@ -26,6 +26,10 @@ int report(const CommonOptions& o, const app::SimulateRun& r) {
     ss << "wrote " << r.path << ": " << r.run.samples << " samples of " << r.neurons_recorded << " neurons up to t = "
        << format_value(r.run.t_final) << ", status " << to_string(r.run.status);
     if (r.run.steady_state) ss << " (steady state reached)";
+    if (r.precision_check)
+        ss << "\n  float32 products: largest difference from float64 over t <= " << format_value(r.precision_check->time)
+           << ": " << format_value(r.precision_check->max_abs_error) << " (relative "
+           << format_value(r.precision_check->max_rel_error) << ")";
     say(o, ss.str());
     switch (r.run.status) {
         case RunStatus::completed: return exit_ok;

@@ -2,6 +2,7 @@
 
 #include "linalg/dense.hpp"
 #include "ratenet/dynamics.hpp"
+#include "ratenet/errors.hpp"
 
 namespace ratenet {
 
@@ -17,8 +18,19 @@ void coupling(const Network& net, const Eigen::VectorXd& v, Eigen::VectorXd& out
         linalg::gemv(net.W, v, out, ws.partial);
 }
 
-// C = W B (N x S), dense or sparse.
-void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C) {
+// C = W B (N x S), dense or sparse; in float32 when the network asks for it.
+void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C, Workspace& ws) {
+    if (net.W32) {
+        ws.Qf = B.cast<float>();
+        if (net.sparse) {
+            ws.Kf.noalias() = net.W32->W_sparse * ws.Qf;
+        } else {
+            ws.Kf.resize(net.W32->W.rows(), B.cols());
+            linalg::gemm(1.0f, net.W32->W, ws.Qf, 0.0f, ws.Kf);
+        }
+        C = ws.Kf.cast<double>();
+        return;
+    }
     if (net.sparse) {
         C.noalias() = net.W_sparse * B;
     } else {
@@ -41,6 +53,101 @@ void derivative_at(const Network& net, double t, const Eigen::VectorXd& x, Works
     }
 }
 
+// rhs_with_input with the product in float32: the vector multiplied is rounded
+// to float32, the product's sum runs in float32, and everything else (phi, the
+// leak, the input) in float64.
+void rhs_float32(const Network& net, const CouplingF32& c, const Eigen::VectorXd& b, const Eigen::VectorXd& x,
+                 Eigen::VectorXd& dxdt, Workspace& ws) {
+    const Eigen::Index n = net.size();
+    const auto& tau = net.tau;
+    ws.vf.resize(n);
+    if (net.sparse) {
+        if (net.form == Form::rate) {
+            ws.vf = x.cast<float>();
+            ws.yf.noalias() = c.W_sparse * ws.vf;
+            ws.u = ws.yf.cast<double>() + b;
+            net.phi.apply(ws.u, dxdt);
+            dxdt.array() = (dxdt.array() - x.array()) / tau.array();
+        } else {
+            net.phi.apply(x, ws.u);
+            ws.vf = ws.u.cast<float>();
+            ws.yf.noalias() = c.W_sparse * ws.vf;
+            dxdt.array() = (ws.yf.cast<double>().array() - x.array() + b.array()) / tau.array();
+        }
+        return;
+    }
+    if (net.form == Form::rate) {
+        ws.vf = x.cast<float>();
+        linalg::gemv_fused(
+            c.W, ws.vf, ws.yf, ws.partialf, [](Eigen::Index, Eigen::Index) {},
+            [&](Eigen::Index r0, Eigen::Index len) {
+                auto u = ws.u.segment(r0, len);
+                u = ws.yf.segment(r0, len).cast<double>() + b.segment(r0, len);
+                auto f = dxdt.segment(r0, len);
+                net.phi.apply(u, f, r0);
+                f.array() = (f.array() - x.segment(r0, len).array()) / tau.segment(r0, len).array();
+            });
+    } else {
+        linalg::gemv_fused(
+            c.W, ws.vf, ws.yf, ws.partialf,
+            [&](Eigen::Index c0, Eigen::Index len) {
+                net.phi.apply(x.segment(c0, len), ws.u.segment(c0, len), c0);
+                ws.vf.segment(c0, len) = ws.u.segment(c0, len).cast<float>();
+            },
+            [&](Eigen::Index r0, Eigen::Index len) {
+                auto f = dxdt.segment(r0, len);
+                f.array() = (ws.yf.segment(r0, len).cast<double>().array() - x.segment(r0, len).array() +
+                             b.segment(r0, len).array()) /
+                            tau.segment(r0, len).array();
+            });
+    }
+}
+
+// The active-neuron path of jacobian_times with the products in float32: the
+// same panels as the float64 path, gathered from the float32 W.
+void indicator_times_float32(const Network& net, const CouplingF32& c, double gain, const Eigen::MatrixXd& Q,
+                             Eigen::MatrixXd& out, Workspace& ws, Eigen::Index n_active, Eigen::Index p, bool threaded) {
+    const Eigen::Index n = net.size(), k = Q.cols();
+    const auto* act = ws.active.data();
+    const auto gf = static_cast<float>(gain);
+    if (ws.Qf.rows() != n || ws.Qf.cols() != k) ws.Qf.resize(n, k);
+    if (net.form == Form::rate) {
+        ws.Qf = Q.cast<float>();
+        if (ws.packedf.rows() != p || ws.packedf.cols() != n) ws.packedf.resize(p, n);
+        if (ws.Kf.rows() != p || ws.Kf.cols() != k) ws.Kf.resize(p, k);
+        for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
+            const Eigen::Index m = std::min(p, n_active - s0);
+            const auto* rows = act + s0;
+            auto P = ws.packedf.topRows(m);
+#pragma omp parallel for schedule(static) if (threaded)
+            for (Eigen::Index j = 0; j < n; ++j)
+                for (Eigen::Index a = 0; a < m; ++a) P(a, j) = c.W(rows[a], j);
+            auto T = ws.Kf.topRows(m);
+            linalg::gemm(gf, P, ws.Qf, 0.0f, T);
+#pragma omp parallel for schedule(static) if (threaded)
+            for (Eigen::Index col = 0; col < k; ++col)
+                for (Eigen::Index a = 0; a < m; ++a) out(rows[a], col) += static_cast<double>(T(a, col));
+        }
+    } else {
+        // Sum over panels in float32, added to out (= -Q) once.
+        if (ws.packedf.rows() != n || ws.packedf.cols() != p) ws.packedf.resize(n, p);
+        if (ws.Kf.rows() != n || ws.Kf.cols() != k) ws.Kf.resize(n, k);
+        ws.Kf.setZero();
+        for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
+            const Eigen::Index m = std::min(p, n_active - s0);
+            const auto* cols = act + s0;
+            auto P = ws.packedf.leftCols(m);
+            auto T = ws.Qf.topRows(m);
+#pragma omp parallel for schedule(static) if (threaded)
+            for (Eigen::Index a = 0; a < m; ++a) P.col(a) = c.W.col(cols[a]);
+            for (Eigen::Index col = 0; col < k; ++col)
+                for (Eigen::Index a = 0; a < m; ++a) T(a, col) = static_cast<float>(Q(cols[a], col));
+            linalg::gemm(gf, P, T, 1.0f, ws.Kf);
+        }
+        out += ws.Kf.cast<double>();
+    }
+}
+
 }  // namespace
 
 void rhs(const Network& net, double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt, Workspace& ws) {
@@ -53,6 +160,10 @@ void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::V
     ws.u.resize(n);
     dxdt.resize(n);
     const auto& tau = net.tau;
+    if (net.W32) {
+        rhs_float32(net, *net.W32, b, x, dxdt, ws);
+        return;
+    }
     if (net.sparse) {
         if (net.form == Form::rate) {
             coupling(net, x, ws.u, ws);
@@ -96,13 +207,13 @@ void rhs_ensemble(const Network& net, const Eigen::VectorXd& b, const Eigen::Mat
     ws.U.resize(n, s);
     F.resize(n, s);
     if (net.form == Form::rate) {
-        coupling(net, X, ws.U);
+        coupling(net, X, ws.U, ws);
         ws.U.colwise() += b;
         for (Eigen::Index c = 0; c < s; ++c) net.phi.apply(ws.U.col(c), F.col(c));
         F -= X;
     } else {
         for (Eigen::Index c = 0; c < s; ++c) net.phi.apply(X.col(c), ws.U.col(c));
-        coupling(net, ws.U, F);
+        coupling(net, ws.U, F, ws);
         F -= X;
         F.colwise() += b;
     }
@@ -135,7 +246,9 @@ SparseMatrix jacobian_sparse(const Network& net, double t, const Eigen::VectorXd
 }
 
 Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q,
-                            Eigen::MatrixXd& out, Workspace& ws, bool use_active_rows) {
+                            Eigen::MatrixXd& out, Workspace& ws, bool use_active_rows, const CouplingF32* f32) {
+    if (f32 != nullptr && net.sparse)
+        throw invalid_parameter("precision", "mixed", "float32 tangent products need a dense W");
     derivative_at(net, t, x, ws);
     const Eigen::Index n = net.size(), k = Q.cols();
     out.resize(n, k);
@@ -173,7 +286,9 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         const Eigen::Index p = std::min(panel, n);
         const auto* act = ws.active.data();
         const bool threaded = static_cast<double>(n) * static_cast<double>(p) >= linalg::gather_parallel_work;
-        if (net.form == Form::rate) {
+        if (f32 != nullptr) {
+            indicator_times_float32(net, *f32, gain, Q, out, ws, n_active, p, threaded);
+        } else if (net.form == Form::rate) {
             // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
             if (ws.packed.rows() != p || ws.packed.cols() != n) ws.packed.resize(p, n);
             if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
@@ -224,10 +339,26 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         const linalg::ColumnBlocks cb = linalg::column_blocks(work, k);
         if (!rate && (ws.tmp.rows() != n || ws.tmp.cols() != k)) ws.tmp.resize(n, k);
         const Eigen::VectorXd inv_tau = unit_tau ? Eigen::VectorXd() : Eigen::VectorXd(net.tau.cwiseInverse());
+        if (f32 != nullptr) {
+            if (ws.Qf.rows() != n || ws.Qf.cols() != k) ws.Qf.resize(n, k);
+            if (ws.Kf.rows() != n || ws.Kf.cols() != k) ws.Kf.resize(n, k);
+        }
         auto block = [&](Eigen::Index c0, Eigen::Index w, bool serial) {
             auto Qb = Q.middleCols(c0, w);
             auto Ob = out.middleCols(c0, w);
-            if (rate) {
+            if (f32 != nullptr) {
+                // Rounded per product: Q (rate) or diag(phi') Q (current) to float32,
+                // the sum in float32, the result back in float64.
+                auto Qfb = ws.Qf.middleCols(c0, w);
+                auto Kfb = ws.Kf.middleCols(c0, w);
+                if (rate) Qfb = Qb.cast<float>();
+                else Qfb = (ws.d.asDiagonal() * Qb).cast<float>();
+                if (serial) linalg::gemm_serial(1.0f, f32->W, Qfb, 0.0f, Kfb);
+                else linalg::gemm(1.0f, f32->W, Qfb, 0.0f, Kfb);
+                if (rate) Ob = ws.d.asDiagonal() * Kfb.cast<double>();
+                else Ob = Kfb.cast<double>();
+                Ob -= Qb;
+            } else if (rate) {
                 if (serial) linalg::gemm_serial(1.0, net.W, Qb, 0.0, Ob);
                 else linalg::gemm(1.0, net.W, Qb, 0.0, Ob);
                 Ob = ws.d.asDiagonal() * Ob;

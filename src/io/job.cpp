@@ -209,7 +209,19 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
         net.W.resize(0, 0);
         net.sparse = true;
     }
+    const std::string precision = nw.string("precision", "float64");
+    if (precision != "float64" && precision != "float32")
+        nw.fail("precision", "\"" + precision + "\"", "must be \"float64\" or \"float32\"");
     nw.finish();
+    if (precision == "float32") {
+        const double entries = net.sparse ? static_cast<double>(net.W_sparse.nonZeros()) : static_cast<double>(n) * static_cast<double>(n);
+        check_memory(cfg, "network.precision", 4.0 * entries, "the float32 copy of W");
+        try {
+            net.W32 = float32_coupling(net);
+        } catch (const invalid_parameter&) {
+            nw.fail("precision", "\"float32\"", "W has an entry beyond the float32 range (3.4e38)");
+        }
+    }
 
     Section tr = cfg.section("transfer");
     const std::string tname = tr.string("name", "relu");
@@ -328,6 +340,9 @@ SimulateJob read_simulate(const Config& cfg, const Network& net, const Seeds& se
     r.gzip = static_cast<int>(gz);
     r.flush_seconds = s.number("flush_seconds", 1.0);
     if (!(r.flush_seconds > 0)) s.fail("flush_seconds", format_value(r.flush_seconds), "must be > 0");
+    job.precision_check_time = s.number("precision_check_time", job.precision_check_time);
+    if (!(job.precision_check_time >= 0) || !std::isfinite(job.precision_check_time))
+        s.fail("precision_check_time", format_value(job.precision_check_time), "must be a finite time >= 0 (0 = no check)");
     try {
         o.validate();
         if (net.input.noise_sigma > 0 && o.method != Method::euler)

@@ -48,6 +48,10 @@ struct RecordOptions {
 struct SimulateJob {
     IntegratorOptions integrator;
     RecordOptions record;
+    // network.precision = "float32": the run's first precision_check_time time
+    // units are also integrated in float64, and the largest difference is stored
+    // in the file (/network attributes float32_*). 0 = no check.
+    double precision_check_time = 10.0;
 };
 // [simulate]
 SimulateJob read_simulate(const Config& cfg, const Network& net, const Seeds& seeds);

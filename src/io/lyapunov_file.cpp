@@ -39,6 +39,14 @@ LyapunovOptions read_lyapunov(const Config& cfg, const Network& net, const Seeds
     o.twin_d0 = s.number("twin_d0", o.twin_d0);
     o.volume_check = s.boolean("volume_check", o.volume_check);
     o.use_active_rows = s.boolean("active_rows", o.use_active_rows);
+    const std::string precision = s.string("precision", "float64");
+    if (precision == "mixed") {
+        if (net.sparse)
+            s.fail("precision", "\"mixed\"", "float32 tangent products need a dense W, and this network is sparse");
+        o.mixed_precision = true;
+    } else if (precision != "float64") {
+        s.fail("precision", "\"" + precision + "\"", "must be \"float64\" or \"mixed\"");
+    }
     o.init_sd = s.number("init_sd", o.init_sd);
     o.threads = static_cast<int>(s.integer("threads", o.threads));
     o.seed_initial = seeds.initial;
@@ -46,8 +54,11 @@ LyapunovOptions read_lyapunov(const Config& cfg, const Network& net, const Seeds
     if (cfg.has("initial")) o.x0 = read_initial(cfg, net, seeds);
     // Memory: the tangent matrix and its workspaces, about six N x k matrices.
     const double k = static_cast<double>(o.k.value_or(net.size()));
-    check_memory(cfg, s.has("k") ? "lyapunov.k" : "model.n", 6.0 * 8.0 * static_cast<double>(net.size()) * k,
-                 "the tangent vectors (N x k)");
+    // mixed adds float32 copies of W (unless the network holds one) and of the tangent products.
+    const double nn = static_cast<double>(net.size());
+    const double mixed_bytes = o.mixed_precision ? (net.W32 ? 0.0 : 4.0 * nn * nn) + 3.0 * 4.0 * nn * k : 0.0;
+    check_memory(cfg, s.has("k") ? "lyapunov.k" : "model.n", 6.0 * 8.0 * nn * k + mixed_bytes,
+                 o.mixed_precision ? "the tangent vectors (N x k) and the float32 W" : "the tangent vectors (N x k)");
     try {
         o.validate(net.size());
     } catch (const invalid_parameter&) {
@@ -131,6 +142,9 @@ void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const L
     g.attr("map_unit_contraction", r.map_unit_contraction.value_or(nan));
     g.attr("mean_active", r.mean_active);
     g.attr("active_rows", opt.use_active_rows);
+    g.attr("precision", opt.mixed_precision ? "mixed" : "float64");
+    g.attr("mixed_error_rate", r.mixed_error_rate.value_or(nan));
+    g.attr("precision_warning", r.precision_warning);
     g.attr("bound", opt.bound);
 }
 

@@ -140,6 +140,13 @@ OutputOptions read_output(const Config& cfg) {
     return o;
 }
 
+void write_precision_check(const h5::File& f, const PrecisionCheck& c) {
+    schema::Writer g(f, "network", true);
+    g.attr("float32_check_time", c.time);
+    g.attr("float32_max_abs_error", c.max_abs_error);
+    g.attr("float32_max_rel_error", c.max_rel_error);
+}
+
 void write_network(const h5::File& f, const Network& net, int gzip) {
     schema::Writer g(f, "network");
     const auto n = static_cast<hsize_t>(net.size());
@@ -176,6 +183,7 @@ void write_network(const h5::File& f, const Network& net, int gzip) {
     g.attr("model", net.model.name);
     for (const auto& [k, v] : net.model.parameters) g.attr("model_" + k, v);
     g.attr("noise_sigma", net.input.noise_sigma);
+    g.attr("precision", net.W32 ? "float32" : "float64");
     g.attr("equation", net.form == Form::rate ? "tau_i dx_i/dt = -x_i + phi(sum_j W_ij x_j + b_i(t))"
                                               : "tau_i dh_i/dt = -h_i + sum_j W_ij phi(h_j) + b_i(t)");
     if (!net.input.schedule.empty()) {

@@ -44,6 +44,13 @@ OutputOptions read_output(const Config& cfg);
 // The root attributes and /network of any output file.
 void write_header(const h5::File& f, const RunInfo& info);
 void write_network(const h5::File& f, const Network& net, int gzip = 0);
+// network.precision = "float32": the run against float64 over its first time units.
+struct PrecisionCheck {
+    double time = 0.0;            // horizon compared (model time units)
+    double max_abs_error = 0.0;   // max over samples and neurons of |x32 - x64|
+    double max_rel_error = 0.0;   // the same over max |x64|
+};
+void write_precision_check(const h5::File& f, const PrecisionCheck& c);
 void set_status(const h5::File& f, const std::string& status, const std::string& message);
 
 class OutputFile {

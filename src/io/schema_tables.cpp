@@ -95,6 +95,14 @@ std::vector<GroupSpec> make() {
                      at("W_format", Type::str, "`dense` or `csr`"),
                      at("W_shape", Type::f64_list, "`[N, N]`", "`W_format = \"csr\"`"),
                      at("noise_sigma", Type::f64, "amplitude of the input noise"),
+                     at("precision", Type::str, "products with W in the right-hand side: `float64` or `float32`"),
+                     at("float32_check_time", Type::f64,
+                        "time over which the float32 run was compared with float64 (model time units)",
+                        "`simulate` with `network.precision = \"float32\"`"),
+                     at("float32_max_abs_error", Type::f64, "largest |x_float32 - x_float64| over that time, in units of x",
+                        "`simulate` with `network.precision = \"float32\"`"),
+                     at("float32_max_rel_error", Type::f64, "the same divided by the largest |x_float64|",
+                        "`simulate` with `network.precision = \"float32\"`"),
                  }});
 
     g.push_back({"network/schedule", "all but `chaos`, when the input has a schedule",
@@ -266,6 +274,10 @@ std::vector<GroupSpec> make() {
                      at("map_unit_contraction", Type::f64, "euler_map: the exponent of a unit contraction (NaN otherwise)"),
                      at("mean_active", Type::f64, "mean number of neurons in the tangent products (active rows)"),
                      at("active_rows", Type::i64, "1 when tangent products used only the active rows"),
+                     at("precision", Type::str, "tangent products: float64, or mixed (float32 products, float64 QR and sums)"),
+                     at("mixed_error_rate", Type::f64,
+                        "mixed: measured float32 error rate of the tangent products, 1/time (NaN for float64)"),
+                     at("precision_warning", Type::str, "mixed: why the spectrum is not resolved in float32 (empty when safe)"),
                      at("bound", Type::f64, "divergence bound on max |x|"),
                  }});
 

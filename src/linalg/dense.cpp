@@ -19,6 +19,9 @@ extern "C" {
 void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* b, const int* ldb, const double* beta, double* c,
             const int* ldc, std::size_t, std::size_t);
+void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k, const float* alpha,
+            const float* a, const int* lda, const float* b, const int* ldb, const float* beta, float* c,
+            const int* ldc, std::size_t, std::size_t);
 // Recursive QR of a panel (BLAS-3 inside), with the triangular factor T of its
 // block reflector I - V T V^T.
 void dgeqrt3_(const int* m, const int* n, double* a, const int* lda, double* t, const int* ldt, int* info);
@@ -67,23 +70,33 @@ int to_int(Eigen::Index v, const char* what) {
     return static_cast<int>(v);
 }
 
-// C = alpha A B + beta C through dgemm, on one thread.
-void dgemm_block(double alpha, const double* a, int lda, const double* b, int ldb, double beta, double* c, int ldc,
-                 int m, int n, int k) {
+void xgemm(const int* m, const int* n, const int* k, const double* alpha, const double* a, const int* lda,
+           const double* b, const int* ldb, const double* beta, double* c, const int* ldc) {
+    const char no = 'N';
+    dgemm_(&no, &no, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1, 1);
+}
+void xgemm(const int* m, const int* n, const int* k, const float* alpha, const float* a, const int* lda,
+           const float* b, const int* ldb, const float* beta, float* c, const int* ldc) {
+    const char no = 'N';
+    sgemm_(&no, &no, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 1, 1);
+}
+
+// C = alpha A B + beta C through dgemm (sgemm for float), on one thread.
+template <class T>
+void gemm_block(T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c, int ldc, int m, int n, int k) {
     if (m == 0 || n == 0) return;
     if (k == 0) {
         // dgemm with k = 0 scales C by beta, and with beta = 0 sets it to zero
         // (whatever C held, NaN included).
         for (int j = 0; j < n; ++j)
             for (int i = 0; i < m; ++i) {
-                double& x = c[i + static_cast<std::ptrdiff_t>(j) * ldc];
-                x = beta == 0.0 ? 0.0 : x * beta;
+                T& x = c[i + static_cast<std::ptrdiff_t>(j) * ldc];
+                x = beta == T(0) ? T(0) : x * beta;
             }
         return;
     }
-    const char no = 'N';
     const OneThread one;
-    dgemm_(&no, &no, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
+    xgemm(&m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc);
 }
 
 // Blocks for splitting an extent of n: a power of two, each at least `width` wide.
@@ -122,7 +135,8 @@ struct GemmArgs {
     int m, n, k, lda, ldb, ldc;
 };
 
-GemmArgs check_gemm(const ConstMatRef& A, const ConstMatRef& B, const MatRef& C) {
+template <class CRef, class Ref>
+GemmArgs check_gemm(const CRef& A, const CRef& B, const Ref& C) {
     const Eigen::Index m = A.rows(), n = A.cols(), k = B.cols();
     if (B.rows() != n || C.rows() != m || C.cols() != k)
         throw numerical_error("gemm: shapes " + std::to_string(m) + "x" + std::to_string(n) + " * " +
@@ -138,22 +152,22 @@ GemmArgs check_gemm(const ConstMatRef& A, const ConstMatRef& B, const MatRef& C)
     return g;
 }
 
-}  // namespace
-
-void gemm_serial(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta, MatRef C) {
+template <class T, class CRef, class Ref>
+void gemm_serial_impl(T alpha, const CRef& A, const CRef& B, T beta, Ref& C) {
     single_threaded_blas();
     const GemmArgs g = check_gemm(A, B, C);
-    dgemm_block(alpha, A.data(), g.lda, B.data(), g.ldb, beta, C.data(), g.ldc, g.m, g.n, g.k);
+    gemm_block(alpha, A.data(), g.lda, B.data(), g.ldb, beta, C.data(), g.ldc, g.m, g.n, g.k);
 }
 
-void gemm(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta, MatRef C) {
+template <class T, class CRef, class Ref>
+void gemm_impl(T alpha, const CRef& A, const CRef& B, T beta, Ref& C) {
     single_threaded_blas();
     const GemmArgs g = check_gemm(A, B, C);
     const int lda = g.lda, ldb = g.ldb, ldc = g.ldc, mi = g.m, ni = g.k, ki = g.n;
     const Eigen::Index m = A.rows(), n = A.cols(), k = B.cols();
     const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
     if (work < parallel_work) {
-        dgemm_block(alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc, mi, ki, ni);
+        gemm_block(alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc, mi, ki, ni);
         return;
     }
     // Blocks at least ~96 wide (each call packs its whole left operand, so narrow
@@ -164,7 +178,7 @@ void gemm(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta,
 #pragma omp parallel for schedule(dynamic, 1)
         for (Eigen::Index b = 0; b < cblocks; ++b) {
             const Eigen::Index c0 = (b * k) / cblocks, c1 = ((b + 1) * k) / cblocks;
-            dgemm_block(alpha, A.data(), lda, B.data() + c0 * B.outerStride(), ldb, beta, C.data() + c0 * C.outerStride(),
+            gemm_block(alpha, A.data(), lda, B.data() + c0 * B.outerStride(), ldb, beta, C.data() + c0 * C.outerStride(),
                         ldc, mi, static_cast<int>(c1 - c0), ni);
         }
         return;
@@ -173,15 +187,26 @@ void gemm(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta,
     // 1000 x 1000 x 16 product beat 8).
     const Eigen::Index rblocks = split_count(m, 192);
     if (rblocks < 2) {
-        dgemm_block(alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc, mi, ki, ni);
+        gemm_block(alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc, mi, ki, ni);
         return;
     }
 #pragma omp parallel for schedule(dynamic, 1)
     for (Eigen::Index b = 0; b < rblocks; ++b) {
         const Eigen::Index r0 = (b * m) / rblocks, r1 = ((b + 1) * m) / rblocks;
-        dgemm_block(alpha, A.data() + r0, lda, B.data(), ldb, beta, C.data() + r0, ldc, static_cast<int>(r1 - r0), ki, ni);
+        gemm_block(alpha, A.data() + r0, lda, B.data(), ldb, beta, C.data() + r0, ldc, static_cast<int>(r1 - r0), ki, ni);
     }
 }
+
+}  // namespace
+
+void gemm_serial(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta, MatRef C) {
+    gemm_serial_impl(alpha, A, B, beta, C);
+}
+void gemm_serial(float alpha, const ConstMatRefF& A, const ConstMatRefF& B, float beta, MatRefF C) {
+    gemm_serial_impl(alpha, A, B, beta, C);
+}
+void gemm(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta, MatRef C) { gemm_impl(alpha, A, B, beta, C); }
+void gemm(float alpha, const ConstMatRefF& A, const ConstMatRefF& B, float beta, MatRefF C) { gemm_impl(alpha, A, B, beta, C); }
 
 bool qr_orthonormalise(Eigen::MatrixXd& Q, Eigen::VectorXd& log_r, QrWorkspace& ws) {
     single_threaded_blas();

@@ -27,6 +27,8 @@ inline constexpr double gather_parallel_work = 1.0e5;   // entries gathered per 
 
 using ConstMatRef = Eigen::Ref<const Eigen::MatrixXd>;
 using MatRef = Eigen::Ref<Eigen::MatrixXd>;
+using ConstMatRefF = Eigen::Ref<const Eigen::MatrixXf>;  // float32: network.precision, lyapunov.precision
+using MatRefF = Eigen::Ref<Eigen::MatrixXf>;
 
 // Holds the calling thread's OpenMP team size at one while it lives, so that code
 // which sizes its own work split from it (an OpenMP OpenBLAS outside a parallel
@@ -58,9 +60,11 @@ void gemv(const Eigen::MatrixXd& A, const Eigen::VectorXd& x, Eigen::VectorXd& y
 // pre(c0, len) fills v.segment(c0, len) before that part of v is used (v must
 // already have A.cols() entries); post(r0, len) finishes y.segment(r0, len) once
 // its sum is complete. Same bits however many threads run it.
-template <class Vector, class Pre, class Post>
-void gemv_fused(const Eigen::MatrixXd& A, Vector& v, Eigen::VectorXd& y, Eigen::MatrixXd& partial, Pre&& pre,
-                Post&& post) {
+// (Scalar is double, or float for products in float32.)
+template <class Scalar, class Vector, class Pre, class Post>
+void gemv_fused(const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& A, Vector& v,
+                Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& y, Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& partial,
+                Pre&& pre, Post&& post) {
     const Eigen::Index m = A.rows(), n = A.cols();
     y.resize(m);
     const Eigen::Index panels = gemv_panels(m, n);
@@ -99,10 +103,13 @@ void gemv_fused(const Eigen::MatrixXd& A, Vector& v, Eigen::VectorXd& y, Eigen::
 // ignored). Large products split the columns of B and C (or, for few columns,
 // the rows of A and C) into fixed blocks.
 void gemm(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta, MatRef C);
+// The same in float32 (sgemm), split into the same blocks.
+void gemm(float alpha, const ConstMatRefF& A, const ConstMatRefF& B, float beta, MatRefF C);
 
 // C = alpha A B + beta C on the calling thread only: for blocks of work that
 // the caller already splits over threads.
 void gemm_serial(double alpha, const ConstMatRef& A, const ConstMatRef& B, double beta, MatRef C);
+void gemm_serial(float alpha, const ConstMatRefF& A, const ConstMatRefF& B, float beta, MatRefF C);
 
 // Fixed column blocks for a product of `work` multiply-adds whose result has k
 // columns: block b is [begin(b), begin(b + 1)); count is 1 when the work is too

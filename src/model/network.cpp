@@ -88,19 +88,55 @@ void Network::validate() const {
 
 Eigen::MatrixXd Network::dense_W() const { return sparse ? Eigen::MatrixXd(W_sparse) : W; }
 
-Eigen::MatrixXd coupling_matrix(Eigen::Index rows, Eigen::Index cols) {
-    Eigen::MatrixXd W(rows, cols);
+namespace {
+// Asks for transparent huge pages over a large buffer (see coupling_matrix).
+void advise_huge_pages([[maybe_unused]] const void* data, [[maybe_unused]] std::size_t bytes) {
 #ifdef __linux__
     constexpr std::uintptr_t huge = std::uintptr_t{1} << 21;
-    const auto bytes = static_cast<std::uintptr_t>(W.size()) * sizeof(double);
     if (bytes >= 8 * huge) {
         // Whole huge pages inside the buffer; advice only: a refusal changes nothing.
-        const auto begin = reinterpret_cast<std::uintptr_t>(W.data());
+        const auto begin = reinterpret_cast<std::uintptr_t>(data);
         const std::uintptr_t first = (begin + huge - 1) & ~(huge - 1), last = (begin + bytes) & ~(huge - 1);
         if (last > first) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
     }
 #endif
+}
+
+float to_float32(double w) {
+    const auto f = static_cast<float>(w);
+    if (!std::isfinite(f))
+        throw invalid_parameter("W", format_value(w), "exceeds the float32 range (3.4e38): use float64 products");
+    return f;
+}
+}  // namespace
+
+Eigen::MatrixXd coupling_matrix(Eigen::Index rows, Eigen::Index cols) {
+    Eigen::MatrixXd W(rows, cols);
+    advise_huge_pages(W.data(), static_cast<std::size_t>(W.size()) * sizeof(double));
     return W;
+}
+
+std::shared_ptr<const CouplingF32> float32_coupling(const Network& net) {
+    auto c = std::make_shared<CouplingF32>();
+    if (net.sparse) {
+        // Same pattern, values rounded: copy the structure, then the values.
+        c->W_sparse = net.W_sparse.cast<float>();
+        const float* f = c->W_sparse.valuePtr();
+        for (Eigen::Index k = 0; k < c->W_sparse.nonZeros(); ++k)
+            if (!std::isfinite(f[k])) (void)to_float32(net.W_sparse.valuePtr()[k]);
+    } else {
+        const Eigen::Index n = net.W.rows(), m = net.W.cols();
+        c->W.resize(n, m);
+        advise_huge_pages(c->W.data(), static_cast<std::size_t>(c->W.size()) * sizeof(float));
+        // By columns, first touch on the thread that later reads them in gemv's panels.
+#pragma omp parallel for schedule(static)
+        for (Eigen::Index j = 0; j < m; ++j)
+            for (Eigen::Index i = 0; i < n; ++i) c->W(i, j) = static_cast<float>(net.W(i, j));
+        for (Eigen::Index j = 0; j < m; ++j)
+            for (Eigen::Index i = 0; i < n; ++i)
+                if (!std::isfinite(c->W(i, j))) (void)to_float32(net.W(i, j));
+    }
+    return c;
 }
 
 }  // namespace ratenet
