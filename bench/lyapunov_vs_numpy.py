@@ -19,16 +19,20 @@ is timed too.
 Both sides draw their own W with the same statistics (not the same matrix).
 
 Usage: /usr/bin/python3 bench/lyapunov_vs_numpy.py [--driver PATH] [--quick] [--json OUT]
-The NumPy process runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+Both sides run under one environment (bench/machine.py's bench_env(): the
+script's own, OPENBLAS_CORETYPE and the thread variables included); the script
+first prints it, the BLAS library and kernel each side loaded, and the machine's
+DGEMM/SGEMM and stream peaks measured in the same run (--json OUT includes them).
 """
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import machine  # noqa: E402
 
 
 def numpy_run(phi, n, dt, t_ons, t_sim, t_warmup, g, seed):
@@ -98,7 +102,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--driver", default=None, help="bench_lyapunov_driver executable")
     ap.add_argument("--quick", action="store_true", help="N = 500 only")
-    ap.add_argument("--json", default=None, help="write the results here")
+    machine.add_common_args(ap)
     ap.add_argument("--worker", nargs=8, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
@@ -124,22 +128,26 @@ def main():
     if args.quick:
         cases = [c for c in cases if c[1] == 500]
 
-    np_env = dict(os.environ)
-    np_env.pop("OPENBLAS_CORETYPE", None)
-    np_env.pop("OPENBLAS_L2_SIZE", None)
+    env = machine.bench_env()  # one environment for both sides
+    probe = [driver, "--n", "8", "--t-sim", "1", "--t-warmup", "0"]
+    header = machine.print_header("lyapunov_vs_numpy.py", env, ratenet=[(driver, probe)], peaks_n=args.peaks_n)
 
     rows = []
     for phi, n, t_sim in cases:
         common = [str(dt), str(t_ons), str(t_sim), str(t_warmup), str(g)]
-        out = subprocess.run(["/usr/bin/python3", os.path.abspath(__file__), "--worker", phi, str(n)] + common + ["1"],
-                             env=np_env, check=True, capture_output=True, text=True).stdout
-        npres = json.loads(out.strip().splitlines()[-1])
-        out = subprocess.run([driver, "--n", str(n), "--phi", phi, "--dynamics", "euler_map", "--dt", str(dt),
-                              "--t-ons", str(t_ons), "--t-sim", str(t_sim), "--t-warmup", str(t_warmup), "--g", str(g)],
-                             check=True, capture_output=True, text=True).stdout
-        rn = json.loads(out.strip().splitlines()[-1])
-        row = {"phi": phi, "n": n, "t_sim": t_sim, "ratenet": rn, "numpy": npres,
-               "time_ratio_ratenet_over_numpy": rn["seconds"] / npres["seconds"]}
+        npres = machine.run_json([machine.PYTHON, os.path.abspath(__file__), "--worker", phi, str(n)] + common + ["1"],
+                                 env)
+        rn = machine.run_json([driver, "--n", str(n), "--phi", phi, "--dynamics", "euler_map", "--dt", str(dt),
+                               "--t-ons", str(t_ons), "--t-sim", str(t_sim), "--t-warmup", str(t_warmup), "--g", str(g)],
+                              env)
+        machine.check_blas(header, rn, driver)
+        # lyapunov.precision = "mixed": float32 tangent products, the same run otherwise
+        rm = machine.run_json([driver, "--n", str(n), "--phi", phi, "--dynamics", "euler_map", "--dt", str(dt),
+                               "--t-ons", str(t_ons), "--t-sim", str(t_sim), "--t-warmup", str(t_warmup), "--g", str(g),
+                               "--mixed"], env)
+        row = {"phi": phi, "n": n, "t_sim": t_sim, "ratenet": rn, "numpy": npres, "mixed": rm,
+               "time_ratio_ratenet_over_numpy": rn["seconds"] / npres["seconds"],
+               "mixed_speedup_vs_float64": rn["seconds"] / rm["seconds"]}
         rows.append(row)
         print(f"{phi:5s} N={n:5d}  ratenet {rn['seconds']:7.2f} s  numpy {npres['seconds']:7.2f} s  "
               f"ratio {row['time_ratio_ratenet_over_numpy']:.3f}  |  tangent {rn['tangent_gflops']:6.1f} GFLOP/s "
@@ -154,10 +162,8 @@ def main():
     except OSError:
         load = None
     summary = {"dt": dt, "t_ons": t_ons, "t_warmup": t_warmup, "g": g, "loadavg": load, "cases": rows}
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(summary, f, indent=1)
     print(json.dumps(summary))
+    machine.write_json(args.json, header, summary)
     return 0
 
 

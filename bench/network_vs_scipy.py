@@ -13,16 +13,19 @@ the matrix it built (ratenet's target: at most 1.2x).
     /usr/bin/python3 bench/network_vs_scipy.py [--build build] [--sparse 100000:100 1000000:100] [--dense 4000 8000]
 
 Both sides run in their own process, alternately, under the same environment
-(OPENBLAS_CORETYPE and the thread variables as set when the script starts; the
-script prints them and what each side loaded); the best of --repeats runs is
-compared.
+(bench/machine.py's bench_env(): OPENBLAS_CORETYPE and the thread variables as
+set when the script starts; the script prints them, the BLAS library and kernel
+each side loaded, and the machine's DGEMM/SGEMM and stream peaks measured in the
+same run); the best of --repeats runs is compared. --json FILE writes the
+figures with that header.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import textwrap
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import machine  # noqa: E402
 
 BASELINE = textwrap.dedent(
     """
@@ -60,43 +63,48 @@ BASELINE = textwrap.dedent(
 )
 
 
-def run_json(cmd, env):
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--sparse", nargs="*", default=["100000:100", "1000000:100"], help="N:k pairs")
     ap.add_argument("--dense", nargs="*", type=int, default=[4000, 8000])
     ap.add_argument("--repeats", type=int, default=2)
+    machine.add_common_args(ap)
     args = ap.parse_args()
     driver = os.path.join(args.build, "bench", "bench_network_driver")
+    machine.wait_for(driver, 60)  # a rebuild may be under way
     if not os.path.exists(driver):
         sys.exit(f"{driver} not found: build with cmake --build {args.build} --target bench_network_driver")
-    env = dict(os.environ)  # one environment for both sides
-    shown = {v: env.get(v, "(unset)") for v in ("OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    print("environment of both sides: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    env = machine.bench_env()  # one environment for both sides
+    header = machine.print_header("network_vs_scipy.py", env, ratenet=[(driver, [driver, "10", "2", "1"])],
+                                  peaks_n=args.peaks_n)
     print(f"ratenet: {driver} (xoshiro256** + ratenet's polar normal; no BLAS is used to build W)")
     cases = [(int(s.split(":")[0]), int(s.split(":")[1])) for s in args.sparse] + [(n, 0) for n in args.dense]
     loaded = None
+    rows = []
     print(f"{'N':>8} {'k':>4} {'ratenet s':>10} {'baseline s':>11} {'baseline/ratenet':>17} "
           f"{'ratenet peak/matrix':>20} {'baseline peak/matrix':>21}")
     for n, k in cases:
         best_r = best_b = None
         for rep in range(args.repeats):
-            r = run_json([driver, str(n), str(k), "1"], env)
-            b = run_json([sys.executable, "-c", BASELINE, str(n), str(k), "1"], env)
+            r = machine.run_json([driver, str(n), str(k), "1"], env)
+            machine.check_blas(header, r, driver)
+            b = machine.run_json([machine.PYTHON, "-c", BASELINE, str(n), str(k), "1"], env)
             loaded = b["loaded"]
             best_r = r if best_r is None or r["seconds"] < best_r["seconds"] else best_r
             best_b = b if best_b is None or b["seconds"] < best_b["seconds"] else best_b
+        row = {"n": n, "k": k, "ratenet": best_r, "baseline": best_b,
+               "ratenet_seconds": best_r["seconds"], "baseline_seconds": best_b["seconds"],
+               "speedup": best_b["seconds"] / best_r["seconds"],
+               "ratenet_peak_over_matrix": best_r["peak_rss_bytes"] / best_r["matrix_bytes"],
+               "baseline_peak_over_matrix": best_b["peak_rss_bytes"] / best_b["matrix_bytes"]}
+        rows.append(row)
         print(f"{n:>8} {k if k else 'dense':>4} {best_r['seconds']:>10.3f} {best_b['seconds']:>11.3f} "
-              f"{best_b['seconds'] / best_r['seconds']:>17.2f} "
-              f"{best_r['peak_rss_bytes'] / best_r['matrix_bytes']:>20.2f} "
-              f"{best_b['peak_rss_bytes'] / best_b['matrix_bytes']:>21.2f}", flush=True)
+              f"{row['speedup']:>17.2f} {row['ratenet_peak_over_matrix']:>20.2f} "
+              f"{row['baseline_peak_over_matrix']:>21.2f}", flush=True)
     print(f"baseline: {loaded}; sparse: vectorised k-distinct draw + scipy.sparse.csr_matrix; "
           "dense: Generator.standard_normal")
+    machine.write_json(args.json, header, rows, baseline=loaded, repeats=args.repeats)
 
 
 if __name__ == "__main__":

@@ -10,25 +10,25 @@ from ratenet's Rng; the driver prints W so that both sides see the same matrix.
 At N <= 20 the brute force runs in full and its count must equal ratenet's; at N = 24
 (16.7M subsets) it is timed on a random sample of subsets and extrapolated: said so in
 the table. WTA circuits up to N = 40 are ratenet only (time per permitted set).
-OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are removed from this process's environment
-(the script re-executes itself without them) so NumPy runs with its own defaults.
+The brute force runs in this script's own process and the driver under the same
+environment (bench/machine.py's bench_env(), the script's own, unchanged); the
+script first prints it, the BLAS library and kernel each side loaded, and the
+machine's DGEMM/SGEMM and stream peaks measured in the same run. --json FILE
+writes the figures with that header.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
-_SCRUB = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(k in os.environ for k in _SCRUB):
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
-
-import numpy as np  # noqa: E402  (after the environment is settled)
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import machine  # noqa: E402
+
+ENV = machine.bench_env()  # this process's own environment: the NumPy side runs under it too
 
 
 def find_driver(explicit):
@@ -45,8 +45,7 @@ def find_driver(explicit):
 
 
 def run_driver(driver, *args):
-    out = subprocess.run([driver, *map(str, args)], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    return machine.run_json([driver, *map(str, args)], ENV)
 
 
 def members(mask, n):
@@ -91,9 +90,13 @@ def main():
     ap.add_argument("--samples", type=int, default=100000, help="subsets timed when N > full-max")
     ap.add_argument("--wta", default="10,20,30,40")
     ap.add_argument("--wta-max-sets", type=int, default=2000000)
+    machine.add_common_args(ap)
     args = ap.parse_args()
     driver = find_driver(args.driver)
     rng = np.random.default_rng(args.seed)
+    header = machine.print_header("permitted_vs_bruteforce.py", ENV,
+                                  ratenet=[(driver, [driver, "permitted", "wta_single", "3", "1"])],
+                                  peaks_n=args.peaks_n)
 
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}; driver {driver}")
     print(f"random symmetric: W = {args.g} (A + A')/sqrt(2N) + {args.shift} I, seed {args.seed}\n")
@@ -103,6 +106,7 @@ def main():
     rows = []
     for n in map(int, args.sizes.split(",")):
         r = run_driver(driver, "permitted", "random_sym", n, args.seed, args.g, args.shift, "--print-w")
+        machine.check_blas(header, r, driver)
         W = np.array(r["W"])
         A = np.eye(n) - W
         if n <= args.full_max:
@@ -115,7 +119,10 @@ def main():
             t_np, count = brute_sampled(A, args.samples, rng)
             mode = f"extrapolated, {args.samples // 1000}k sample"
         ratio = t_np / r["seconds"]
-        rows.append((n, r, t_np, ratio))
+        rows.append({"n": n, "n_permitted": r["n_permitted"], "max_size": r["max_size"], "ratenet_seconds": r["seconds"],
+                     "us_per_set": r["us_per_set"], "numpy_seconds": t_np, "numpy_mode": mode,
+                     "numpy_full": n <= args.full_max, "speedup": ratio,
+                     "ratenet": {k: v for k, v in r.items() if k != "W"}})
         print(f"{n:>3} {r['n_permitted']:>10} {r['max_size']:>6} {r['seconds']:>10.4f} {r['us_per_set']:>7.3f} "
               f"{t_np:>10.2f} {mode:>22} {ratio:>8.0f}x")
 
@@ -123,16 +130,22 @@ def main():
     hdr = f"{'N':>3} {'alpha':>5} {'status':>10} {'permitted':>10} {'seconds':>9} {'us/set':>7}"
     print(hdr)
     print("-" * len(hdr))
+    wta = []
     for n in map(int, args.wta.split(",")):
         for kind, alpha in (("wta_all", 0.5), ("wta_single", 1.5)):
             r = run_driver(driver, "permitted", kind, n, 1, "--max-sets", args.wta_max_sets)
+            machine.check_blas(header, r, driver)
+            wta.append({"n": n, "alpha": alpha, "kind": kind, "status": r["status"], "n_permitted": r["n_permitted"],
+                        "seconds": r["seconds"], "us_per_set": r["us_per_set"]})
             print(f"{n:>3} {alpha:>5} {r['status']:>10} {r['n_permitted']:>10} {r['seconds']:>9.4f} {r['us_per_set']:>7.3f}")
     print(f"(alpha = 0.5: all 2^N - 1 sets permitted, truncated at {args.wta_max_sets} when larger;"
           " alpha = 1.5: singletons only, the cost is the N(N-1)/2 failed pair tests)")
 
-    at20 = [ratio for n, _, _, ratio in rows if n == 20]
+    at20 = [row["speedup"] for row in rows if row["n"] == 20]
     if at20:
         print(f"\ntarget: >= 100x at N = 20 -> {at20[0]:.0f}x {'MET' if at20[0] >= 100 else 'NOT MET'}")
+    machine.write_json(args.json, header, {"random": rows, "wta": wta}, seed=args.seed, g=args.g, shift=args.shift,
+                       samples=args.samples, full_max=args.full_max, wta_max_sets=args.wta_max_sets)
 
 
 if __name__ == "__main__":

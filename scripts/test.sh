@@ -38,6 +38,8 @@ build/pyvenv/bin/pip install -q --no-index --no-build-isolation ./analysis
 (cd analysis/tests && ../../build/pyvenv/bin/python -c \
   "import ratenet_analysis as ra, sys; sys.exit(0 if '/build/pyvenv/' in ra.__file__ else 'imported ' + ra.__file__)")
 (cd analysis/tests && RATENET="$(pwd)/../../build/ratenet" ../../build/pyvenv/bin/python -m pytest . -q -p no:cacheprovider)
+echo "== bench/README.md generator (synthetic figures; the benchmarks themselves are not run here)"
+/usr/bin/python3 bench/run_all.py --selftest
 echo "== Python documentation (tutorial notebook executed, Sphinx HTML with -W into build/python-docs)"
 bash scripts/python_docs.sh build build/pyvenv/bin/python
 

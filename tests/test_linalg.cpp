@@ -348,3 +348,63 @@ TEST(JacobianTimes, SparseActiveRowsMatchDenseJacobian) {
 }
 
 }  // namespace
+
+#include "linalg/sparse.hpp"
+
+namespace {
+
+// The CSR kernels against a dense product (long double), in both precisions,
+// with 1 and 2 threads giving the same bits; spmm_transposed with a row list
+// leaves the other rows alone.
+TEST(SparseKernels, MatchDenseProductAndAreThreadCountInvariant) {
+    ratenet::RandomGaussianParams p;
+    p.n = 4000;
+    p.k = 80;  // 320000 nonzeros: above the threading threshold
+    p.seed = 41;
+    const ratenet::SparseMatrix A = ratenet::make_random_gaussian(p).W_sparse;
+    const Eigen::MatrixXd Ad = Eigen::MatrixXd(A);
+    const Eigen::VectorXd x = gaussian(p.n, 1, 42);
+    const Eigen::MatrixXd B = gaussian(p.n, 16, 43);
+    const Eigen::MatrixXd ref_y = naive_gemm(1.0, Ad, x, 0.0, Eigen::MatrixXd::Zero(p.n, 1));
+    const Eigen::MatrixXd ref_C = naive_gemm(1.0, Ad, B, 0.0, Eigen::MatrixXd::Zero(p.n, 16));
+    auto spmv = [&] {
+        Eigen::VectorXd y;
+        ratenet::linalg::spmv(A, x, y);
+        return Eigen::MatrixXd(y);
+    };
+    auto spmm = [&] {
+        const Eigen::MatrixXd Bt = B.transpose();
+        Eigen::MatrixXd Ct;
+        ratenet::linalg::spmm_transposed(A, Bt, Ct);
+        return Eigen::MatrixXd(Ct.transpose());
+    };
+    const Eigen::MatrixXd y1 = with_threads(1, spmv), y2 = with_threads(2, spmv);
+    const Eigen::MatrixXd C1 = with_threads(1, spmm), C2 = with_threads(2, spmm);
+    EXPECT_LT((y1 - ref_y).cwiseAbs().maxCoeff(), 1e-12);
+    EXPECT_LT((C1 - ref_C).cwiseAbs().maxCoeff(), 1e-12);
+    EXPECT_TRUE(same_bits(y1, y2));
+    EXPECT_TRUE(same_bits(C1, C2));
+
+    // float32: within the rounding bound of each dot product (80 terms).
+    const ratenet::linalg::Csr<float> Af = A.cast<float>();
+    const Eigen::VectorXf xf = x.cast<float>();
+    Eigen::VectorXf yf;
+    ratenet::linalg::spmv(Af, xf, yf);
+    const Eigen::VectorXd bound = 82.0 * 0x1p-24 * (Ad.cwiseAbs() * x.cwiseAbs());
+    EXPECT_TRUE(((yf.cast<double>() - ref_y.col(0)).cwiseAbs().array() <= bound.array() * 1.0001).all());
+
+    // A row subset, scaled: only those columns of Ct change.
+    const Eigen::MatrixXd Bt = B.transpose();
+    Eigen::MatrixXd Ct = Eigen::MatrixXd::Constant(16, p.n, 7.0);
+    const std::vector<Eigen::Index> rows{3, 17, 3999};
+    ratenet::linalg::spmm_transposed(A, Bt, Ct, 2.0, rows.data(), 3);
+    for (Eigen::Index i = 0; i < p.n; ++i) {
+        const bool listed = i == 3 || i == 17 || i == 3999;
+        for (Eigen::Index q = 0; q < 16; ++q) {
+            if (listed) ASSERT_NEAR(Ct(q, i), 2.0 * ref_C(i, q), 1e-12) << i;
+            else ASSERT_EQ(Ct(q, i), 7.0) << i;
+        }
+    }
+}
+
+}  // namespace

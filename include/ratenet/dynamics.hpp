@@ -27,6 +27,9 @@ struct Workspace {
     Eigen::MatrixXf partialf; // partial sums of the float32 matrix-vector product
     Eigen::MatrixXf Qf, Kf;   // tangent vectors and their product
     Eigen::MatrixXf packedf;  // active rows/columns, gathered
+    // sparse W: the right factor transposed (row j of B contiguous) and the product, transposed
+    Eigen::MatrixXd Bt, Ct;
+    Eigen::MatrixXf Btf, Ctf;
     explicit Workspace(Eigen::Index n = 0) : u(n), d(n) {}
 };
 

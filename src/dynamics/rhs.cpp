@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "linalg/dense.hpp"
+#include "linalg/sparse.hpp"
 #include "ratenet/dynamics.hpp"
 #include "ratenet/errors.hpp"
 
@@ -13,7 +14,7 @@ namespace {
 // (Eigen's row-major sparse product; each row is one dot product).
 void coupling(const Network& net, const Eigen::VectorXd& v, Eigen::VectorXd& out, Workspace& ws) {
     if (net.sparse)
-        out.noalias() = net.W_sparse * v;
+        linalg::spmv(net.W_sparse, v, out);
     else
         linalg::gemv(net.W, v, out, ws.partial);
 }
@@ -23,7 +24,9 @@ void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C, 
     if (net.W32) {
         ws.Qf = B.cast<float>();
         if (net.sparse) {
-            ws.Kf.noalias() = net.W32->W_sparse * ws.Qf;
+            ws.Btf = ws.Qf.transpose();
+            linalg::spmm_transposed(net.W32->W_sparse, ws.Btf, ws.Ctf);
+            ws.Kf = ws.Ctf.transpose();
         } else {
             ws.Kf.resize(net.W32->W.rows(), B.cols());
             linalg::gemm(1.0f, net.W32->W, ws.Qf, 0.0f, ws.Kf);
@@ -32,7 +35,9 @@ void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C, 
         return;
     }
     if (net.sparse) {
-        C.noalias() = net.W_sparse * B;
+        ws.Bt = B.transpose();
+        linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+        C = ws.Ct.transpose();
     } else {
         C.resize(net.W.rows(), B.cols());
         linalg::gemm(1.0, net.W, B, 0.0, C);
@@ -64,14 +69,14 @@ void rhs_float32(const Network& net, const CouplingF32& c, const Eigen::VectorXd
     if (net.sparse) {
         if (net.form == Form::rate) {
             ws.vf = x.cast<float>();
-            ws.yf.noalias() = c.W_sparse * ws.vf;
+            linalg::spmv(c.W_sparse, ws.vf, ws.yf);
             ws.u = ws.yf.cast<double>() + b;
             net.phi.apply(ws.u, dxdt);
             dxdt.array() = (dxdt.array() - x.array()) / tau.array();
         } else {
             net.phi.apply(x, ws.u);
             ws.vf = ws.u.cast<float>();
-            ws.yf.noalias() = c.W_sparse * ws.vf;
+            linalg::spmv(c.W_sparse, ws.vf, ws.yf);
             dxdt.array() = (ws.yf.cast<double>().array() - x.array() + b.array()) / tau.array();
         }
         return;
@@ -265,16 +270,23 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
     const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
     if (indicator && net.sparse) {
         // Sparse W (CSR): rate form, only the active rows; current form, only the
-        // nonzeros in active columns. One row of the result per task: the same
-        // arithmetic whatever thread runs it.
-        const bool threaded = static_cast<double>(net.W_sparse.nonZeros()) * static_cast<double>(k) >= linalg::sparse_parallel_work;
-        const bool rate = net.form == Form::rate;
-        const Eigen::Index rows = rate ? n_active : n;
-#pragma omp parallel for schedule(dynamic, 16) if (threaded)
-        for (Eigen::Index a = 0; a < rows; ++a) {
-            const Eigen::Index i = rate ? ws.active[static_cast<std::size_t>(a)] : a;
-            for (SparseMatrix::InnerIterator it(net.W_sparse, i); it; ++it)
-                if (rate || ws.d[it.index()] != 0.0) out.row(i) += (gain * it.value()) * Q.row(it.index());
+        // active columns (inactive neurons' rows of Q enter as zeros). Each row of
+        // W read once per product (linalg/sparse.hpp).
+        ws.Bt.resize(k, n);
+        if (net.form == Form::rate) {
+            ws.Bt = Q.transpose();
+            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct, gain, ws.active.data(), n_active);
+            for (Eigen::Index a = 0; a < n_active; ++a) {
+                const Eigen::Index i = ws.active[static_cast<std::size_t>(a)];
+                out.row(i) += ws.Ct.col(i).transpose();
+            }
+        } else {
+            for (Eigen::Index j = 0; j < n; ++j) {
+                if (ws.d[j] != 0.0) ws.Bt.col(j) = gain * Q.row(j).transpose();
+                else ws.Bt.col(j).setZero();
+            }
+            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+            out += ws.Ct.transpose();
         }
     } else if (indicator) {
         // The active rows (rate) or columns (current) of W are gathered in panels of at
@@ -323,11 +335,13 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         }
     } else if (net.sparse) {
         if (net.form == Form::rate) {
-            out.noalias() = net.W_sparse * Q;
-            out = ws.d.asDiagonal() * out;
+            ws.Bt = Q.transpose();
+            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+            out = ws.d.asDiagonal() * ws.Ct.transpose();
         } else {
-            ws.tmp = ws.d.asDiagonal() * Q;
-            out.noalias() = net.W_sparse * ws.tmp;
+            ws.Bt = (ws.d.asDiagonal() * Q).transpose();
+            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+            out = ws.Ct.transpose();
         }
         out -= Q;
     } else {

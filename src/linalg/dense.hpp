@@ -22,7 +22,6 @@ inline constexpr double parallel_work = 2.0e6;          // multiply-adds of a de
 inline constexpr double gemv_parallel_entries = 2.5e5;  // entries of W in a matrix-vector product
 inline constexpr Eigen::Index gemv_parallel_cols = 256; // and at least this many columns
 inline constexpr Eigen::Index gemv_panel_cols = 128;    // columns per panel of a parallel product
-inline constexpr double sparse_parallel_work = 1.0e6;   // nonzeros x tangent vectors (sparse Jacobian product)
 inline constexpr double gather_parallel_work = 1.0e5;   // entries gathered per panel of active rows
 
 using ConstMatRef = Eigen::Ref<const Eigen::MatrixXd>;

@@ -1,0 +1,620 @@
+#!/usr/bin/python3
+"""Run every bench/*.py comparison and regenerate bench/README.md from their JSON.
+
+    /usr/bin/python3 bench/run_all.py [--quick | --full] [--build build] [--json ALL.json] [--only NAME ...]
+    /usr/bin/python3 bench/run_all.py --from-json ALL.json      # README from a saved run, nothing is run
+    /usr/bin/python3 bench/run_all.py --selftest                # checks the README generator, runs nothing
+
+--quick (the default) uses small sizes and one repeat (a few minutes on 2 cores:
+indicative figures, for checking that everything runs); --full runs each script
+with its own defaults. Every script runs under bench/machine.py's bench_env() and
+writes its figures, with its header (environment, BLAS library and kernel of each
+side, machine peaks), as JSON; this script gathers them (--json keeps them) and
+writes the README: fixed text (below, in README_INTRO and the section texts) and
+tables made only from the JSON. Do not edit bench/README.md by hand.
+"""
+import argparse
+import datetime
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import machine  # noqa: E402
+
+# name -> (how the build is passed, quick arguments, full arguments)
+SCRIPTS = {
+    "simulate_vs_numpy.py": ("build", ["--sizes", "1000", "4000", "--steps", "100", "--repeats", "1"], []),
+    "lyapunov_vs_numpy.py": ("lyapunov", ["--quick"], []),
+    "network_vs_scipy.py": ("build", ["--sparse", "100000:100", "--dense", "4000", "--repeats", "1"], []),
+    "permitted_vs_bruteforce.py": ("permitted", ["--sizes", "12,16", "--wta", "10,20"], []),
+    "sweep_scaling.py": ("build", ["--t-end", "100", "--ensemble", "200:32:400", "1000:16:100", "4000:16:20"], []),
+    "memory_flat.py": ("build", ["--samples", "1000", "1000000"], []),
+}
+
+
+def build_args(kind, build):
+    if kind == "lyapunov":
+        return ["--driver", os.path.join(build, "bench", "bench_lyapunov_driver")]
+    if kind == "permitted":
+        return ["--driver", os.path.join(build, "bench", "bench_permitted_driver")]
+    return ["--build", build]
+
+
+def cpu_seconds():
+    """(busy CPU seconds of the whole machine, CPU seconds of this process and its waited-for children)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already in user/nice]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+    me = os.times()
+    return busy / os.sysconf("SC_CLK_TCK"), me.user + me.system + me.children_user + me.children_system
+
+
+def run_script(name, args, env, timeout):
+    """Run one script with --json, echo its output, return its record."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out_json = f.name
+    cmd = [machine.PYTHON, os.path.join(HERE, name)] + args + ["--json", out_json]
+    print(f"\n### {name} {' '.join(args)}", flush=True)
+    rec = {"name": name, "args": args, "returncode": None, "seconds": None, "result": None, "log_tail": []}
+    t0 = time.perf_counter()
+    tail = []
+    try:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            tail = (tail + [line.rstrip("\n")])[-25:]
+            if time.monotonic() > deadline:
+                proc.kill()
+                tail.append(f"(killed after {timeout} s)")
+                break
+        rec["returncode"] = proc.wait()
+    except OSError as e:
+        tail.append(str(e))
+    rec["seconds"] = time.perf_counter() - t0
+    rec["log_tail"] = tail
+    try:
+        if rec["returncode"] == 0 and os.path.getsize(out_json) > 0:
+            with open(out_json) as f:
+                rec["result"] = json.load(f)
+    except (OSError, ValueError) as e:
+        tail.append(f"no JSON: {e}")
+    finally:
+        if os.path.exists(out_json):
+            os.remove(out_json)
+    return rec
+
+
+# --- formatting --------------------------------------------------------------------------------
+def num(x, unit=""):
+    """A figure with about three significant digits, no exponent for the usual ranges."""
+    if x is None:
+        return "-"
+    a = abs(x)
+    if a >= 100:
+        s = f"{x:.0f}"
+    elif a >= 10:
+        s = f"{x:.1f}"
+    elif a >= 1:
+        s = f"{x:.2f}"
+    elif a >= 1e-3 or a == 0:
+        s = f"{x:.3g}"
+    else:
+        s = f"{x:.2e}"
+    return s + unit
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def kernel(side):
+    """'Haswell (libopenblasp-r0.3.21.so)' for a header side."""
+    if not side:
+        return "-"
+    if side.get("error") and not side.get("core"):
+        return f"unknown ({side['error']})"
+    if not side.get("library") and not side.get("core"):
+        return "no BLAS linked"
+    core = side.get("core") or "?"
+    lib = os.path.basename(side.get("library") or "?")
+    return f"{core} ({lib})"
+
+
+def cmdline(name, args):
+    return "`" + " ".join(["/usr/bin/python3", f"bench/{name}"] + [shlex.quote(a) for a in args]) + "`"
+
+
+def shown_args(rec):
+    """The script's command line as run, without the --json temp file, build paths made relative."""
+    args = list(rec["args"])
+    out = []
+    for a in args:
+        if os.path.isabs(a) and a.startswith(ROOT + os.sep):
+            a = os.path.relpath(a, ROOT)
+        out.append(a)
+    return out
+
+
+README_INTRO = """\
+# Benchmarks
+
+<!-- Generated by bench/run_all.py from the JSON of one run. Do not edit by hand:
+     change the text in bench/run_all.py and regenerate. -->
+
+Performance claims are ratios against a baseline measured in the same run,
+never timed unit tests. Build first (`bash scripts/setup.sh`), then run one
+script, or all of them and regenerate this file:
+
+| command | measures |
+|---|---|
+| `/usr/bin/python3 bench/run_all.py [--quick or --full] [--json ALL.json]` | every script below, then rewrites this README from their JSON (`--from-json ALL.json` rewrites it from a saved run; `--selftest` checks the generator) |
+| `build/bench/bench_core` | Google Benchmark: right-hand side, one dense matrix-vector product, 100 RK4 steps (not run by run_all.py) |
+| `/usr/bin/python3 bench/simulate_vs_numpy.py` | RK4 on a dense random tanh network, N = 1000 and 4000: ratenet against NumPy, and one right-hand side against one matrix-vector product |
+| `/usr/bin/python3 bench/memory_flat.py` | peak resident memory of `ratenet simulate` recording 10^3 and 10^7 samples |
+| `/usr/bin/python3 bench/permitted_vs_bruteforce.py --driver build/bench/bench_permitted_driver` | permitted-set enumeration against one NumPy eigvalsh per subset |
+| `/usr/bin/python3 bench/lyapunov_vs_numpy.py --driver build/bench/bench_lyapunov_driver` | Lyapunov spectrum (Euler map, full spectrum) against NumPy; tangent GFLOP/s against DGEMM |
+| `/usr/bin/python3 bench/sweep_scaling.py` | a 16-point sweep on 1 and 2 MPI ranks; ensemble mode against a loop |
+| `/usr/bin/python3 bench/network_vs_scipy.py` | building a random network: sparse (N = 10^5 and 10^6, k = 100) against a vectorised NumPy/SciPy construction, dense (N = 4000, 8000) against NumPy's standard_normal; time ratio and peak memory over the matrix's bytes |
+
+Every script accepts `--json FILE` (its figures and its header as JSON).
+
+## How the two sides are kept comparable
+
+- **One environment.** Every subprocess of every script, ratenet's driver and
+  the NumPy/SciPy child alike, runs under `bench_env()` of `bench/machine.py`:
+  the environment the script was started with, unchanged. Whatever
+  `OPENBLAS_CORETYPE` (which picks OpenBLAS's kernel when the library loads),
+  `OPENBLAS_L2_SIZE` or thread count the machine sets applies to both sides.
+  (Earlier versions unset `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` for the
+  NumPy side only, so NumPy ran other OpenBLAS kernels than ratenet.)
+- **The kernel each side loaded is printed.** Each script starts with a header:
+  those variables, and for each side the BLAS library and OpenBLAS's own
+  configuration string and core (kernel) name. ratenet's drivers report them
+  from inside the process (the `"blas"` field of their JSON line, from
+  `openblas_get_config` and `openblas_get_corename`; `ldd` gives the path, and
+  for executables without that field the same calls are made through ctypes in
+  a child under the same environment). NumPy's side is a NumPy child that
+  multiplies two matrices and reads `/proc/self/maps` for the BLAS it mapped,
+  then asks it the same way.
+- **The machine's peaks are measured in the same run,** by a NumPy child under
+  the same environment: DGEMM and SGEMM GFLOP/s (n x n matmul, 2 n^3 flops,
+  best of 3, OpenBLAS's own threads) and memory bandwidth (stream triad
+  `np.add(b, c, out=a)` counted as 24 bytes an element and copy
+  `np.copyto(a, b)` as 16, on 400 MB of arrays, best of 5). NumPy's ufuncs run
+  on one thread, so the bandwidth is one core's: a lower bound of what both
+  cores stream together.
+- **Drift.** The machines are shared VMs whose memory bandwidth drifts over
+  minutes; the scripts alternate the two sides and compare the best of their
+  repeats. A `--quick` run has one repeat and small sizes: its figures show that
+  everything runs and roughly where the ratios lie; regenerate with `--full` on
+  a quiet machine before quoting them.
+- The NumPy baselines run on the same OpenBLAS as ratenet when
+  scripts/packages.txt's libopenblas-openmp-dev is installed (NumPy then loads
+  it too): the kernel table below shows what each side actually loaded.
+"""
+
+SECTION_TEXT = {
+    "simulate_vs_numpy.py": """\
+RK4 on a dense random tanh network (dh/dt = -h + J tanh(h), J_ij ~ N(0, g^2/N)),
+same dt and steps on both sides, best of the alternating repeats. "one RHS /
+one matvec" is ratenet's right-hand side against the faster of Eigen's
+single-threaded matrix-vector product and NumPy's (OpenBLAS threads). At large N
+both sides are bound by memory bandwidth (W is 8 N^2 bytes, read 4 times a
+step): "W GB/s in one RHS" is W's bytes over the time of one right-hand side,
+and the last column compares it with the one-thread stream triad of the header
+(above 1 when both cores stream W).""",
+    "lyapunov_vs_numpy.py": """\
+Full Lyapunov spectrum, Engelken's Euler map (QR every t_ons, k = N), ratenet
+(bench_lyapunov_driver) against the same algorithm in NumPy; both sides draw
+their own W with the same statistics. "driver DGEMM" is the faster of Eigen's
+product and the linked BLAS's dgemm, N x N x N, timed inside the driver; the
+last GFLOP/s ratio is against the header's machine DGEMM (NumPy, n x n). relu
+GFLOP/s count only the active rows' work: ratenet multiplies only the active
+rows, NumPy the full matrix. For tanh both sides spend most of the time in the
+same DGEMM, so the difference is the QR and the fused elementwise work.""",
+    "network_vs_scipy.py": """\
+Building a random Gaussian network: sparse, N neurons with k distinct partners
+each (models/random_gaussian.cpp's law), against a vectorised NumPy draw put into
+scipy.sparse CSR; dense, N x N N(0, g^2/N), against NumPy's standard_normal.
+Peak resident memory over the bytes of the matrix built (ratenet's target: at
+most 1.2x). No BLAS is involved in building W.""",
+    "permitted_vs_bruteforce.py": """\
+Permitted sets of a random symmetric W (the driver prints W so both sides see the
+same matrix): ratenet's depth-first search with incremental Cholesky against
+one NumPy `eigvalsh` per subset. "full" means all 2^N - 1 subsets, and the counts
+must agree; otherwise the brute force is timed on a random sample and
+extrapolated. Target: at least 100x at N = 20. WTA circuits (ratenet only):
+alpha = 0.5 permits every set (truncated at --wta-max-sets), alpha = 1.5 only
+singletons (the cost is the failed pair tests).""",
+    "sweep_scaling.py": """\
+A 16-point sweep (N = 400, RK4) with `mpirun -n 1` and `-n 2`, one thread per
+rank in both (target speed-up >= 1.8 on 2 cores), and the ensemble mode (one
+matrix-matrix product per step for S initial conditions) against a loop of S
+single integrations of the same network. The loop is itself parallel (each
+right-hand side runs on both cores), so the ensemble's gain is the reuse of W
+across trials, large only when W does not fit in cache. With
+OMP_WAIT_POLICY=passive every short parallel region waits for a sleeping thread
+to wake, which slows the loop several-fold: leave the default policy.""",
+    "memory_flat.py": """\
+Peak resident memory (wait4's rusage) of `ratenet simulate` streaming a
+10-neuron winner-take-all circuit to HDF5: streaming keeps memory flat in the
+run length.""",
+}
+
+TITLES = {
+    "simulate_vs_numpy.py": "RK4 integration against NumPy",
+    "lyapunov_vs_numpy.py": "Lyapunov spectra against NumPy",
+    "network_vs_scipy.py": "Building a network against NumPy/SciPy",
+    "permitted_vs_bruteforce.py": "Permitted sets against brute force",
+    "sweep_scaling.py": "Sweeps on 1 and 2 ranks; ensemble against a loop",
+    "memory_flat.py": "Peak memory of a long simulation",
+}
+
+
+def section_simulate(res, hdr):
+    rows = []
+    triad = (hdr.get("peaks") or {}).get("triad_gbs")
+    for r in res["results"]:
+        gbs = r.get("rhs_w_gbs")
+        rows.append([r["n"], num(r["ratenet_seconds"], " s"), num(r["numpy_seconds"], " s"), num(r["speedup"]),
+                     num(r["rhs_over_matvec"]), num(1e3 * r["rhs_seconds"]), num(1e3 * r["eigen_matvec_seconds"]),
+                     num(1e3 * r["numpy_matvec_seconds"]), num(gbs),
+                     num(gbs / triad) if gbs and triad else "-"])
+    out = (f"{res.get('steps')} steps of dt = {res.get('dt')}, best of {res.get('repeats')}.\n\n" +
+           table(["N", "ratenet", "NumPy", "NumPy / ratenet", "one RHS / one matvec", "RHS ms",
+                  "Eigen matvec ms", "NumPy matvec ms", "W GB/s in one RHS", "RHS GB/s / triad"], rows))
+    rows32 = [[r["n"], num(r["float32_seconds"], " s"), num(r["float32_speedup_vs_float64"]),
+               num(r["float32_speedup_vs_numpy"]), num(r["float32_rhs_over_matvec32"])]
+              for r in res["results"] if "float32_seconds" in r]
+    if rows32:
+        out += ("\n\nThe same runs with `network.precision = \"float32\"` (float32 products, float64 state):\n\n" +
+                table(["N", "ratenet float32", "float64 / float32", "NumPy float64 / float32",
+                       "one RHS / one float32 matvec"], rows32))
+    return out
+
+
+def section_lyapunov(res, hdr):
+    r0 = res["results"]
+    peak = (hdr.get("peaks") or {}).get("dgemm_gflops")
+    rows = []
+    for c in r0["cases"]:
+        rn, npy = c["ratenet"], c["numpy"]
+        case = f"{c['phi']} N = {c['n']}"
+        if c["phi"] == "relu":
+            case += f" ({rn['mean_active']:.0f} of {c['n']} active)"
+        rows.append([case, num(rn["seconds"], " s"), num(npy["seconds"], " s"),
+                     num(c["time_ratio_ratenet_over_numpy"]), num(rn["tangent_gflops"]), num(npy["tangent_gflops"]),
+                     num(rn["dgemm_gflops"]), num(rn["tangent_vs_dgemm"]),
+                     num(rn["tangent_gflops"] / peak) if peak else "-",
+                     f"{rn['lambda_max']:+.3f} / {npy['lambda_max']:+.3f}"])
+    return (f"dt = {r0['dt']}, t_ons = {r0['t_ons']}, t_warmup = {r0['t_warmup']}, g = {r0['g']}; "
+            f"t_sim per case: {', '.join(str(c['t_sim']) for c in r0['cases'])}.\n\n" +
+            table(["case", "ratenet", "NumPy", "ratenet / NumPy time", "tangent GFLOP/s", "NumPy tangent GFLOP/s",
+                   "driver DGEMM GFLOP/s", "tangent / driver DGEMM", "tangent / machine DGEMM",
+                   "lambda_max ratenet / NumPy"], rows) + mixed_table(r0["cases"]))
+
+
+def mixed_table(cases):
+    rows = [[f"{c['phi']} N = {c['n']}", num(c["ratenet"]["seconds"], " s"), num(c["mixed"]["seconds"], " s"),
+             num(c["mixed_speedup_vs_float64"]), num(c["mixed"]["tangent_gflops"]), num(c["mixed"]["sgemm_gflops"]),
+             f"{c['mixed']['mixed_error_rate']:.1e}",
+             f"{c['ratenet']['lambda_max']:+.5f} / {c['mixed']['lambda_max']:+.5f}"]
+            for c in cases if "mixed" in c]
+    if not rows:
+        return ""
+    return ("\n\nThe same spectra with `lyapunov.precision = \"mixed\"` (float32 tangent products; QR and sums "
+            "in float64):\n\n" +
+            table(["case", "float64", "mixed", "float64 / mixed time", "mixed tangent GFLOP/s", "driver SGEMM GFLOP/s",
+                   "measured float32 error rate (1/time)", "lambda_max float64 / mixed"], rows))
+
+
+def section_network(res, hdr):
+    rows = [[r["n"], r["k"] if r["k"] else "dense", num(r["ratenet_seconds"], " s"), num(r["baseline_seconds"], " s"),
+             num(r["speedup"]), num(r["ratenet_peak_over_matrix"]), num(r["baseline_peak_over_matrix"])]
+            for r in res["results"]]
+    return (f"Best of {res.get('repeats')}; baseline: {res.get('baseline')}.\n\n" +
+            table(["N", "k", "ratenet", "baseline", "baseline / ratenet", "ratenet peak / matrix",
+                   "baseline peak / matrix"], rows))
+
+
+def section_permitted(res, hdr):
+    r0 = res["results"]
+    rows = [[r["n"], r["n_permitted"], r["max_size"], num(r["ratenet_seconds"], " s"), num(r["us_per_set"]),
+             num(r["numpy_seconds"], " s"), r["numpy_mode"], num(r["speedup"]) + "x"] for r in r0["random"]]
+    wta = [[r["n"], r["alpha"], r["status"], r["n_permitted"], num(r["seconds"], " s"), num(r["us_per_set"])]
+           for r in r0["wta"]]
+    return (f"W = {res.get('g')} (A + A')/sqrt(2N) + {res.get('shift')} I, seed {res.get('seed')}.\n\n" +
+            table(["N", "permitted", "max set", "ratenet", "us per set", "NumPy brute force", "brute force",
+                   "NumPy / ratenet"], rows) +
+            "\n\nWTA circuits W = alpha I - 11' (ratenet only):\n\n" +
+            table(["N", "alpha", "status", "permitted", "ratenet", "us per set"], wta))
+
+
+def section_sweep(res, hdr):
+    r0 = res["results"]
+    sweep = table(["ranks", "16-point sweep", "speed-up"],
+                  [[1, num(r0["sweep_seconds_1_rank"], " s"), ""],
+                   [2, num(r0["sweep_seconds_2_ranks"], " s"), num(r0["sweep_speedup"])]])
+    ens = table(["N", "S", "steps", "ensemble", "loop", "loop / ensemble", "max difference"],
+                [[r["n"], r["members"], r["steps"], num(r["ensemble_seconds"], " s"), num(r["loop_seconds"], " s"),
+                  num(r["speedup"]), f"{r['max_difference']:.1e}"] for r in r0["ensemble"]])
+    return (f"Sweep points: RK4 dt = {r0['dt']} up to t = {r0['t_end']}.\n\n" + sweep +
+            "\n\nEnsemble against a loop of single integrations:\n\n" + ens)
+
+
+def section_memory(res, hdr):
+    rows = [[r["samples"], num(r["peak_rss_mib"]), num(r["seconds"], " s"), num(r["file_mb"])]
+            for r in res["results"]]
+    return table(["samples", "peak RSS MiB", "time", "file MB"], rows)
+
+
+SECTIONS = {
+    "simulate_vs_numpy.py": section_simulate,
+    "lyapunov_vs_numpy.py": section_lyapunov,
+    "network_vs_scipy.py": section_network,
+    "permitted_vs_bruteforce.py": section_permitted,
+    "sweep_scaling.py": section_sweep,
+    "memory_flat.py": section_memory,
+}
+
+
+def environment_section(run):
+    recs = [r for r in run["scripts"] if r.get("result")]
+    out = ["### Environment, kernels and machine peaks of this run", ""]
+    if not recs:
+        return "\n".join(out + ["No script produced results.", ""])
+    h0 = recs[0]["result"]["header"]
+    host = h0.get("host", {})
+    mem = host.get("mem_gib")
+    out.append(f"Host: {host.get('cpu')}, {host.get('cores')} cores"
+               + (f", {mem:.0f} GiB" if mem else "") + f", Linux {host.get('kernel')}; {host.get('python')}.")
+    out.append("")
+    envs = {}
+    for r in recs:
+        for k, v in r["result"]["header"].get("env", {}).items():
+            envs.setdefault(k, set()).add(v if v is not None else "(unset)")
+    out.append("Environment of both sides (the same in every script):")
+    out.append("")
+    out.append(table(["variable", "value"], [[k, " or ".join(sorted(v))] for k, v in envs.items()]))
+    extra = [(r["name"], k, v) for r in recs for k, v in (r["result"]["header"].get("extra_env") or {}).items()]
+    for name, k, v in extra:
+        out.append(f"\n{name}: {k} add {v}.")
+    out.append("")
+    out.append("Each script measured its own header at its start, so the peaks also show the drift over the run "
+               "(the load average there includes the scripts run before it):")
+    out.append("")
+    rows = []
+    for r in recs:
+        h = r["result"]["header"]
+        p = h.get("peaks") or {}
+        rn = "; ".join(f"{os.path.basename(s.get('binary') or '?')}: {kernel(s)}" for s in h.get("ratenet", [])) or "-"
+        npy = kernel(h.get("numpy")) if h.get("numpy") else "-"
+        rows.append([r["name"], rn, npy, num(p.get("dgemm_gflops")), num(p.get("sgemm_gflops")),
+                     num(p.get("triad_gbs")), num(p.get("copy_gbs")), num((h.get("loadavg_start") or [None])[0])])
+    out.append(table(["script", "ratenet BLAS kernel", "NumPy BLAS kernel", "DGEMM GFLOP/s", "SGEMM GFLOP/s",
+                      "triad GB/s", "copy GB/s", "load at start"], rows))
+    out.append("")
+    configs = {}
+    for r in recs:
+        h = r["result"]["header"]
+        for s in h.get("ratenet", []):
+            if s.get("config") or s.get("library"):
+                configs.setdefault((s.get("library"), s.get("config"), s.get("core")), set()).add(
+                    "ratenet " + os.path.basename(s.get("binary") or "?"))
+            if s.get("mismatch"):
+                out.append(f"Warning ({r['name']}): {s['mismatch']}")
+        n = h.get("numpy")
+        if n and (n.get("config") or n.get("library")):
+            configs.setdefault((n.get("library"), n.get("config"), n.get("core")), set()).add(
+                f"NumPy {n.get('numpy')}")
+        for w in h.get("warnings", []):
+            out.append(f"Warning ({r['name']}): {w}")
+    out.append("Libraries and OpenBLAS configuration strings:")
+    out.append("")
+    for (lib, config, core), who in configs.items():
+        if not lib and not core:
+            out.append(f"- {', '.join(sorted(who))}: no BLAS library linked" +
+                       (f" (the driver reports `{config}`)" if config else ""))
+        else:
+            out.append(f"- {', '.join(sorted(who))}: `{lib}`, kernel **{core}**" + (f", `{config}`" if config else ""))
+    p = h0.get("peaks") or {}
+    if p.get("method"):
+        out += ["", f"Peaks: {p['method']}."]
+    out.append("")
+    return "\n".join(out)
+
+
+def render(run):
+    """The README text for one run record (see main() for its fields)."""
+    date = run.get("finished") or run.get("started") or ""
+    out = [README_INTRO]
+    out.append(f"## Figures of the run of {date[:10]}\n")
+    gen = f"Generated by `{run['command']}`"
+    if run.get("regenerated_by"):
+        gen += f" (README rewritten from its JSON by `{run['regenerated_by']}`)"
+    secs = run.get("seconds")
+    out.append(gen + f", {run.get('mode', '?')} mode, started {run.get('started')}, finished {run.get('finished')}"
+               + (f" ({secs / 60:.1f} min)" if secs else "") + ". "
+               + ("Quick mode: one repeat and small sizes, indicative only." if run.get("mode") == "quick" else ""))
+    busy = run.get("others_busy")
+    if busy:
+        out.append("")
+        out.append(f"Other processes kept {num(busy['cores_busy'])} of the {busy['cores']} cores busy on average "
+                   f"during the run (CPU time from /proc/stat, steal included, minus this run's own), and the load "
+                   f"average was {num(busy['loadavg_before'])} before it started.")
+        if busy["cores_busy"] >= 0.1:
+            out.append("The machine was not idle: other processes shared the cores and the memory bus, so these "
+                       "figures show that the scripts run, not what ratenet achieves.")
+    out.append("")
+    out.append(environment_section(run))
+    for rec in run["scripts"]:
+        name = rec["name"]
+        out.append(f"### {TITLES.get(name, name)}\n")
+        out.append(SECTION_TEXT.get(name, "") + "\n")
+        out.append("Run as " + cmdline(name, shown_args(rec)) + ".\n")
+        res = rec.get("result")
+        if res is None:
+            why = "\n".join(rec.get("log_tail", [])[-6:]) or "no output"
+            out.append(f"**Not run in this generation** (exit status {rec.get('returncode')}):\n\n```\n{why}\n```\n")
+            continue
+        try:
+            out.append(SECTIONS[name](res, res.get("header", {})) + "\n")
+        except (KeyError, TypeError, ZeroDivisionError) as e:
+            out.append(f"**Figures not tabulated** (the JSON lacks {e!r}); see the --json output.\n")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- self-check --------------------------------------------------------------------------------
+def synthetic_run():
+    side = {"binary": "/x/build/bench/bench_simulate_driver", "library": "/usr/lib/libopenblasp-r0.3.21.so",
+            "config": "OpenBLAS 0.3.21 DYNAMIC_ARCH Zen MAX_THREADS=64", "core": "Zen",
+            "reported": "OpenBLAS 0.3.21 DYNAMIC_ARCH Zen MAX_THREADS=64 core=Zen"}
+    npside = {"library": "/usr/lib/libopenblasp-r0.3.21.so", "core": "Zen", "numpy": "9.8.7",
+              "config": "OpenBLAS 0.3.21 DYNAMIC_ARCH Zen MAX_THREADS=64"}
+    header = {"host": {"cpu": "Test CPU 3000", "cores": 2, "mem_gib": 24.0, "kernel": "6.1",
+                       "python": "/usr/bin/python3"},
+              "env": {"OPENBLAS_CORETYPE": "Zen", "OPENBLAS_NUM_THREADS": None, "OMP_NUM_THREADS": None,
+                      "OPENBLAS_L2_SIZE": "512"},
+              "ratenet": [side], "numpy": npside, "loadavg_start": [0.25, 0, 0],
+              "peaks": {"dgemm_gflops": 87.65, "sgemm_gflops": 176.5, "triad_gbs": 12.34, "copy_gbs": 9.876,
+                        "method": "synthetic"}}
+    sim = {"script": "simulate_vs_numpy.py", "header": header, "steps": 100, "dt": 0.05, "repeats": 1,
+           "results": [{"n": 1000, "ratenet_seconds": 0.04567, "numpy_seconds": 0.05678, "speedup": 1.2433,
+                        "rhs_over_matvec": 1.0567, "rhs_seconds": 2.5e-4, "eigen_matvec_seconds": 2.4e-4,
+                        "numpy_matvec_seconds": 2.6e-4, "rhs_w_gbs": 32.0}]}
+    mem = {"script": "memory_flat.py", "header": dict(header, numpy=None), "results": [
+        {"samples": 1000, "peak_rss_mib": 19.14, "seconds": 0.06, "file_mb": 0.3}]}
+    return {"command": "/usr/bin/python3 bench/run_all.py --quick", "mode": "quick",
+            "started": "2030-01-02T03:04:05+00:00", "finished": "2030-01-02T03:09:05+00:00", "seconds": 300.0,
+            "others_busy": {"cores": 2, "loadavg_before": 0.5, "cpu_seconds": 225.0, "cores_busy": 0.75},
+            "scripts": [{"name": "simulate_vs_numpy.py", "args": ["--sizes", "1000"], "returncode": 0, "result": sim},
+                        {"name": "memory_flat.py", "args": [], "returncode": 0, "result": mem},
+                        {"name": "network_vs_scipy.py", "args": [], "returncode": 1, "result": None,
+                         "log_tail": ["build/bench/bench_network_driver not found"]}]}
+
+
+def selftest():
+    run = synthetic_run()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "all.json")
+        with open(src, "w") as f:
+            json.dump(run, f)
+        readme = os.path.join(tmp, "README.md")
+        write_readme(load_run(src), readme)
+        with open(readme) as f:
+            text = f.read()
+    lines = text.splitlines()
+
+    def row(first):
+        hits = [ln for ln in lines if ln.startswith(f"| {first} |")]
+        assert hits, f"no table row starting with {first!r}"
+        return [c.strip() for c in hits[0].strip("|").split("|")]
+
+    sim = row(1000)
+    assert sim == ["1000", "0.0457 s", "0.0568 s", "1.24", "1.06", "0.25", "0.24", "0.26", "32.0", "2.59"], sim
+    assert row(1000) and row("simulate_vs_numpy.py")[1:] == [
+        "bench_simulate_driver: Zen (libopenblasp-r0.3.21.so)", "Zen (libopenblasp-r0.3.21.so)", "87.7", "176", "12.3",
+        "9.88", "0.25"], row("simulate_vs_numpy.py")
+    assert row("memory_flat.py")[2] == "-"
+    assert row("OPENBLAS_CORETYPE") == ["OPENBLAS_CORETYPE", "Zen"]
+    assert row("OPENBLAS_NUM_THREADS") == ["OPENBLAS_NUM_THREADS", "(unset)"]
+    mem = [ln for ln in lines if ln.startswith("| samples |")]
+    assert mem and "| 1000 | 19.1 | 0.06 s | 0.3 |" in text, "memory table"
+    assert "Generated by `/usr/bin/python3 bench/run_all.py --quick`" in text
+    assert "## Figures of the run of 2030-01-02" in text
+    assert "**Not run in this generation** (exit status 1)" in text and "bench_network_driver not found" in text
+    assert "kernel **Zen**" in text and "NumPy 9.8.7" in text
+    assert "Test CPU 3000" in text
+    assert "Other processes kept 0.75 of the 2 cores busy" in text and "The machine was not idle" in text
+    assert num(1234.5) == "1234" and num(0.0001234) == "1.23e-04" and num(None) == "-"
+    print("selftest passed: README generated from synthetic JSON, tables hold the values")
+    return 0
+
+
+# --- main --------------------------------------------------------------------------------------
+def load_run(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_readme(run, path):
+    text = render(run)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], epilog=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="small sizes, 1 repeat (default)")
+    mode.add_argument("--full", action="store_true", help="each script's own default sizes and repeats")
+    ap.add_argument("--build", default="build", help="build directory (default build, relative to the repository)")
+    ap.add_argument("--json", metavar="FILE",
+                    help="save all the scripts' JSON here (default: a ratenet-bench-DATE.json in the temp directory)")
+    ap.add_argument("--from-json", metavar="FILE", help="regenerate the README from a saved --json; run nothing")
+    ap.add_argument("--readme", default=os.path.join(HERE, "README.md"),
+                    help="README to write (default bench/README.md)")
+    ap.add_argument("--only", nargs="+", choices=sorted(SCRIPTS), help="run only these scripts")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per script (default 600 quick, 7200 full)")
+    ap.add_argument("--selftest", action="store_true", help="check the README generator on synthetic JSON")
+    args = ap.parse_args()
+    if args.selftest:
+        return selftest()
+    this_cmd = " ".join(["/usr/bin/python3", "bench/run_all.py"] + [shlex.quote(a) for a in sys.argv[1:]])
+    if args.from_json:
+        run = load_run(args.from_json)
+        run["regenerated_by"] = this_cmd
+        write_readme(run, args.readme)
+        print(f"wrote {args.readme} from {args.from_json}")
+        return 0
+
+    full = args.full
+    timeout = args.timeout or (7200 if full else 600)
+    build = args.build if os.path.isabs(args.build) else os.path.join(ROOT, args.build)
+    env = machine.bench_env()
+    started = datetime.datetime.now().astimezone()
+    run = {"generator": "bench/run_all.py", "command": this_cmd, "mode": "full" if full else "quick",
+           "started": started.isoformat(timespec="seconds"), "build": build, "scripts": []}
+    load0 = os.getloadavg()[0]
+    busy0, mine0 = cpu_seconds()
+    t0 = time.perf_counter()
+    for name, (kind, quick_args, full_args) in SCRIPTS.items():
+        if args.only and name not in args.only:
+            continue
+        script_args = build_args(kind, build) + (full_args if full else quick_args)
+        run["scripts"].append(run_script(name, script_args, env, timeout))
+    run["seconds"] = time.perf_counter() - t0
+    busy1, mine1 = cpu_seconds()
+    others = max(0.0, (busy1 - busy0) - (mine1 - mine0))
+    run["others_busy"] = {"cores": os.cpu_count(), "loadavg_before": load0, "cpu_seconds": others,
+                          "cores_busy": others / run["seconds"] if run["seconds"] > 0 else 0.0}
+    run["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    saved = args.json or os.path.join(tempfile.gettempdir(),
+                                      f"ratenet-bench-{started.strftime('%Y%m%d-%H%M%S')}.json")
+    with open(saved, "w") as f:
+        json.dump(run, f, indent=1)
+    print(f"\nsaved the run's JSON as {saved} (README again: bench/run_all.py --from-json {saved})")
+    write_readme(run, args.readme)
+    failed = [r["name"] for r in run["scripts"] if r.get("result") is None]
+    print(f"\nwrote {args.readme} ({run['seconds'] / 60:.1f} min)"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
