@@ -11,6 +11,7 @@
 //
 // Private to the library: no file, no text, no printing.
 #include <Eigen/Core>
+#include <algorithm>
 #include <Eigen/SparseCore>
 #include <cstdint>
 
@@ -21,8 +22,31 @@ using Csr = Eigen::SparseMatrix<Scalar, Eigen::RowMajor, std::int64_t>;
 
 // Rows per task: large enough to amortise scheduling, small enough to balance.
 inline constexpr Eigen::Index sparse_rows_per_task = 512;
+// How far ahead (in nonzeros) spmm_transposed asks for the rows of B it will gather.
+inline constexpr std::int64_t prefetch_distance = 16;
+// And spmv, the entries of x.
+inline constexpr std::int64_t prefetch_distance_x = 32;
 // Nonzeros (times columns of B) below which one thread does it all.
 inline constexpr double sparse_parallel_nnz = 2.0e5;
+
+// One row of A times x: four interleaved partial sums (a single running sum
+// would wait on each addition's latency), added in a fixed order.
+template <class Scalar>
+inline Scalar row_dot(const std::int64_t* __restrict idx, const Scalar* __restrict val, std::int64_t begin,
+                      std::int64_t end, const Scalar* __restrict x) {
+    Scalar s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    std::int64_t p = begin;
+    for (; p + 4 <= end; p += 4) {
+        if (p + 4 + prefetch_distance_x <= end)  // x is gathered at random: ask ahead (a hint only)
+            for (int a = 0; a < 4; ++a) __builtin_prefetch(x + idx[p + prefetch_distance_x + a]);
+        s0 += val[p] * x[idx[p]];
+        s1 += val[p + 1] * x[idx[p + 1]];
+        s2 += val[p + 2] * x[idx[p + 2]];
+        s3 += val[p + 3] * x[idx[p + 3]];
+    }
+    for (; p < end; ++p) s0 += val[p] * x[idx[p]];
+    return (s0 + s1) + (s2 + s3);
+}
 
 // y = A x.
 template <class Scalar>
@@ -37,11 +61,7 @@ void spmv(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& 
     Scalar* yv = y.data();
     const bool threaded = static_cast<double>(A.nonZeros()) >= sparse_parallel_nnz;
 #pragma omp parallel for schedule(dynamic, sparse_rows_per_task) if (threaded)
-    for (Eigen::Index i = 0; i < n; ++i) {
-        Scalar s = 0;
-        for (std::int64_t p = ptr[i]; p < ptr[i + 1]; ++p) s += val[p] * xv[idx[p]];
-        yv[i] = s;
-    }
+    for (Eigen::Index i = 0; i < n; ++i) yv[i] = row_dot(idx, val, ptr[i], ptr[i + 1], xv);
 }
 
 // Ct = (A B)^T, given Bt = B^T (k x m, column j = row j of B). Only the rows
@@ -63,12 +83,28 @@ void spmm_transposed(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dy
 #pragma omp parallel for schedule(dynamic, 64) if (threaded)
     for (Eigen::Index a = 0; a < count; ++a) {
         const Eigen::Index i = rows ? rows[a] : a;
-        Scalar* ci = c + i * k;
-        for (Eigen::Index q = 0; q < k; ++q) ci[q] = 0;
-        for (std::int64_t p = ptr[i]; p < ptr[i + 1]; ++p) {
-            const Scalar w = alpha * val[p];
-            const Scalar* bj = b + idx[p] * k;
-            for (Eigen::Index q = 0; q < k; ++q) ci[q] += w * bj[q];
+        Scalar* __restrict ci = c + i * k;
+        // Up to 64 columns at a time in a local accumulator (B's row j is fetched
+        // whole, once per nonzero, however wide).
+        constexpr Eigen::Index w = 64;
+        for (Eigen::Index q0 = 0; q0 < k; q0 += w) {
+            const Eigen::Index m = std::min(w, k - q0);
+            alignas(64) Scalar acc[w];
+            for (Eigen::Index q = 0; q < m; ++q) acc[q] = 0;
+            const std::int64_t end = ptr[i + 1];
+            for (std::int64_t p = ptr[i]; p < end; ++p) {
+                // The rows of B are gathered at random: ask for them a few nonzeros
+                // ahead (hints only; no effect on the arithmetic).
+                if (p + prefetch_distance < end) {
+                    const Scalar* ahead = b + idx[p + prefetch_distance] * k + q0;
+                    for (Eigen::Index q = 0; q < m; q += 64 / static_cast<Eigen::Index>(sizeof(Scalar)))
+                        __builtin_prefetch(ahead + q);
+                }
+                const Scalar v = alpha * val[p];
+                const Scalar* __restrict bj = b + idx[p] * k + q0;
+                for (Eigen::Index q = 0; q < m; ++q) acc[q] += v * bj[q];
+            }
+            for (Eigen::Index q = 0; q < m; ++q) ci[q0 + q] = acc[q];
         }
     }
 }
