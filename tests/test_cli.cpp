@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "cli_util.hpp"
@@ -429,3 +430,76 @@ TEST(Cli, DemoRuns) {
     EXPECT_EQ(run_ratenet(args({"demo", "-o", "d", "--force"}), dir.path().string()).code, 0);
     EXPECT_EQ(read_text(dir / "d/wta.toml"), before);
 }
+
+namespace {
+
+// output.network = "recipe": W is left out, and `ratenet network FILE` rebuilds
+// it bit for bit from the file's stored config and seeds (dense and CSR).
+TEST(Cli, RecipeFilesRebuildWBitForBit) {
+    TempDir dir;
+    const std::string src = std::string(RATENET_SOURCE_DIR) + "/configs/";
+    for (const std::string& cfg : std::vector<std::string>{"random_tanh.toml", "random_sparse_relu.toml"}) {
+        const std::string d = dir.path().string();
+        const RunResult full = run_ratenet(args({"simulate", src + cfg, "-o", "full.h5", "--force", "-q",
+                                                 "--set", "simulate.t_end=1", "--set", "simulate.dt_out=0.5"}), d);
+        ASSERT_EQ(full.code, 0) << trace(full);
+        const RunResult rec = run_ratenet(args({"simulate", src + cfg, "-o", "rec.h5", "--force", "-q", "--set",
+                                                "simulate.t_end=1", "--set", "simulate.dt_out=0.5", "--set",
+                                                "output.network=recipe"}), d);
+        ASSERT_EQ(rec.code, 0) << trace(rec);
+        const RunResult back = run_ratenet(args({"network", "rec.h5", "-o", "W.h5", "--force"}), d);
+        ASSERT_EQ(back.code, 0) << trace(back);
+        EXPECT_TRUE(contains(back.out, "rebuilt from rec.h5")) << back.out;
+        h5::File f(dir / "full.h5", h5::File::Mode::read_only), r(dir / "rec.h5", h5::File::Mode::read_only),
+            w(dir / "W.h5", h5::File::Mode::read_only);
+        auto gf = f.group("network"), gr = r.group("network"), gw = w.group("network");
+        EXPECT_EQ(gr.attr_string("W_format"), "recipe") << cfg;
+        EXPECT_FALSE(gr.exists("W") || gr.exists("W_data")) << cfg;
+        EXPECT_EQ(w.attr_string("kind"), "network");
+        const std::string fmt = gf.attr_string("W_format");
+        EXPECT_EQ(gw.attr_string("W_format"), fmt);
+        {
+            const std::string ds = fmt == "csr" ? "W_data" : "W";
+            const auto a = gf.read_doubles(ds), b = gw.read_doubles(ds);
+            ASSERT_EQ(a.size(), b.size()) << cfg;
+            EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)), 0) << cfg << " " << ds;
+        }
+        EXPECT_EQ(static_cast<double>(gr.attr_int("W_nonzeros")),
+                  static_cast<double>(fmt == "csr" ? gf.read_doubles("W_data").size() : gf.read_doubles("W").size()));
+        // The same trajectory either way: only the storage differs.
+        const auto xf = f.group("trajectory").read_doubles("x"), xr = r.group("trajectory").read_doubles("x");
+        EXPECT_EQ(xf, xr) << cfg;
+    }
+}
+
+TEST(Cli, RecipeAndNetworkRefuseBadInputByName) {
+    TempDir dir;
+    const std::string d = dir.path().string();
+    const std::string src = std::string(RATENET_SOURCE_DIR) + "/configs/";
+    const RunResult bad = run_ratenet(args({"simulate", src + "random_tanh.toml", "-o", "x.h5", "--set",
+                                            "output.network=partial"}), d);
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_TRUE(contains(bad.err, "output.network = \"partial\"")) << bad.err;
+    EXPECT_FALSE(fs::exists(dir / "x.h5"));
+    // (matrix_npy.toml's paths are relative to the repository root)
+    const RunResult matrix = run_ratenet(args({"simulate", "configs/matrix_npy.toml", "-o", dir / "m.h5",
+                                               "--set", "output.network=recipe"}), RATENET_SOURCE_DIR);
+    EXPECT_EQ(matrix.code, 2);
+    EXPECT_TRUE(contains(matrix.err, "model \"matrix\" reads W from a file")) << matrix.err;
+    EXPECT_FALSE(fs::exists(dir / "m.h5"));
+    const RunResult missing = run_ratenet(args({"network", "nothing.h5"}), d);
+    EXPECT_EQ(missing.code, 2);
+    EXPECT_TRUE(contains(missing.err, "nothing.h5")) << missing.err;
+    write_text(dir / "foreign.h5", std::string("\x89HDF\r\n\x1a\n", 8) + "not really");
+    const RunResult foreign = run_ratenet(args({"network", "foreign.h5", "-o", "out.h5"}), d);
+    EXPECT_EQ(foreign.code, 2);
+    EXPECT_FALSE(fs::exists(dir / "out.h5"));
+    const RunResult ok = run_ratenet(args({"network", src + "random_tanh.toml", "-q"}), d);
+    ASSERT_EQ(ok.code, 0) << trace(ok);
+    EXPECT_TRUE(fs::exists(dir / "random_tanh.network.h5"));
+    const RunResult self = run_ratenet(args({"network", "random_tanh.network.h5", "-o", "random_tanh.network.h5"}), d);
+    EXPECT_EQ(self.code, 2);
+    EXPECT_TRUE(contains(self.err, "SOURCE itself")) << self.err;
+}
+
+}  // namespace

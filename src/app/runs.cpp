@@ -18,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 io::RunInfo run_info(const char* kind, const io::Config& cfg, const io::Seeds& seeds, const FileRequest& req) {
-    return {kind, req.command_line, cfg.text(), cfg.path(), seeds, io::read_output(cfg).network_gzip};
+    const io::OutputOptions o = io::read_output(cfg);
+    return {kind, req.command_line, cfg.text(), cfg.path(), seeds, o.network_gzip, o.network_recipe};
 }
 
 // The header and the network are on disk (flushed) before an enumeration
@@ -102,7 +103,7 @@ void write_file(const std::string& path, const io::RunInfo& info, const Network&
     io::replace_atomically(path, [&](const std::string& tmp) {
         h5::File f(tmp, h5::File::Mode::create_truncate);
         io::write_header(f, info);
-        io::write_network(f, net, info.network_gzip);
+        io::write_network(f, net, info.network_gzip, info.network_recipe);
         body(f);
         io::set_status(f, status, message);
         f.close();
@@ -157,8 +158,10 @@ SimulateRun simulate_to_file(const io::Config& cfg, const FileRequest& req, RunP
     if (job.record.gzip == 0) {  // compressed sizes cannot be known in advance
         // /network (W stored uncompressed at most) plus the trajectory.
         const double nn = static_cast<double>(net.size());
-        const double network_bytes =
-            (net.sparse ? 16.0 * static_cast<double>(net.W_sparse.nonZeros()) + 8.0 * nn : 8.0 * nn * nn) + 16.0 * nn;
+        const double w_bytes = io::read_output(cfg).network_recipe ? 0.0
+                               : net.sparse ? 16.0 * static_cast<double>(net.W_sparse.nonZeros()) + 8.0 * nn
+                                            : 8.0 * nn * nn;
+        const double network_bytes = w_bytes + 16.0 * nn;
         io::check_output_space(cfg, cfg.find("simulate.dt_out") ? "simulate.dt_out" : "simulate.t_end", claim.final_path(),
                                network_bytes + io::trajectory_bytes(job.integrator.n_samples(), cols, job.record.float32),
                                std::to_string(job.integrator.n_samples()) + " samples of " + std::to_string(cols) +
@@ -220,6 +223,26 @@ PermittedRun permitted_to_file(const io::Config& cfg, bool verify, const FileReq
     run.interrupted = r.status == EnumerationStatus::interrupted || stopped(req);
     run.path = end_enumeration(out, run.interrupted, r.status, r.message, "permitted sets", req);
     return run;
+}
+
+NetworkRun network_to_file(const io::Config& cfg, const FileRequest& req) {
+    const io::Seeds seeds = io::read_seeds(cfg);
+    const Network net = io::read_network(cfg, seeds);
+    const io::OutputClaim claim(req.output, req.force);
+    claim.refuse_leftover_part(req.force);
+    io::OutputFile out(claim);
+    io::RunInfo info = run_info("network", cfg, seeds, req);
+    info.network_recipe = false;  // the point of this file is W
+    out.write_header(info);
+    out.write_network(net);
+    out.set_status("completed", "");
+    out.commit();
+    NetworkRun r;
+    r.path = out.final_path();
+    r.n = net.size();
+    r.sparse = net.sparse;
+    r.entries = net.sparse ? static_cast<double>(net.W_sparse.nonZeros()) : static_cast<double>(net.W.size());
+    return r;
 }
 
 FixedPointsRun fixed_points_to_file(const io::Config& cfg, const FileRequest& req) {

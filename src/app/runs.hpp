@@ -55,6 +55,16 @@ struct PermittedRun {
 // permitted.verify) a check of sampled sets by simulation; writes /permitted.
 PermittedRun permitted_to_file(const io::Config& cfg, bool verify, const FileRequest& req);
 
+struct NetworkRun {
+    std::string path;
+    Eigen::Index n = 0;
+    double entries = 0;   // stored entries of W
+    bool sparse = false;
+};
+// Builds the network of cfg ([model], [network], [transfer], [input], [seeds])
+// and writes it whole (W always stored) under kind "network".
+NetworkRun network_to_file(const io::Config& cfg, const FileRequest& req);
+
 struct FixedPointsRun {
     FixedPointResult result;
     bool interrupted = false;

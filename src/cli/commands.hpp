@@ -9,4 +9,5 @@ void setup_fixed_points(CLI::App& app, int& exit_code);
 void setup_chaos(CLI::App& app, int& exit_code);
 void setup_schema(CLI::App& app, int& exit_code);
 void setup_completion(CLI::App& app, int& exit_code);
+void setup_network(CLI::App& app, int& exit_code);
 }  // namespace ratenet::cli

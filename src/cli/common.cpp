@@ -172,7 +172,9 @@ io::RunInfo run_info(const std::string& kind, const io::Config& cfg, const io::S
     info.config_text = cfg.text();
     info.config_path = cfg.path();
     info.seeds = seeds;
-    info.network_gzip = io::read_output(cfg).network_gzip;
+    const io::OutputOptions out = io::read_output(cfg);
+    info.network_gzip = out.network_gzip;
+    info.network_recipe = out.network_recipe;
     return info;
 }
 

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     setup_demo(app, exit_code);
     setup_models(app, exit_code);
     setup_info(app, exit_code);
+    setup_network(app, exit_code);
     setup_schema(app, exit_code);
     // --- subcommands: permitted sets and fixed points ---
     setup_permitted(app, exit_code);

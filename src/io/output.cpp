@@ -96,8 +96,9 @@ OutputFile::~OutputFile() {
 void OutputFile::write_header(const RunInfo& info) {
     io::write_header(*file_, info);
     network_gzip_ = info.network_gzip;
+    network_recipe_ = info.network_recipe;
 }
-void OutputFile::write_network(const Network& net) { io::write_network(*file_, net, network_gzip_); }
+void OutputFile::write_network(const Network& net) { io::write_network(*file_, net, network_gzip_, network_recipe_); }
 void OutputFile::set_status(const std::string& status, const std::string& message) {
     io::set_status(*file_, status, message);
 }
@@ -136,6 +137,18 @@ OutputOptions read_output(const Config& cfg) {
     const std::int64_t level = s.integer("gzip_network", 0);
     if (level < 0 || level > 9) s.fail("gzip_network", std::to_string(level), "must be a gzip level in 0 .. 9 (0 = off)");
     o.network_gzip = static_cast<int>(level);
+    const std::string mode = s.string("network", "full");
+    if (mode == "recipe") {
+        // Only a generated W can be rebuilt from the config and seeds alone.
+        const toml::node* model = cfg.find("model.name");
+        const auto* name = model ? model->as_string() : nullptr;
+        if (name && name->get() == "matrix")
+            s.fail("network", "\"recipe\"",
+                   "needs a generated model: model \"matrix\" reads W from a file, so the output must store W (\"full\")");
+        o.network_recipe = true;
+    } else if (mode != "full") {
+        s.fail("network", "\"" + mode + "\"", "must be \"full\" (W stored) or \"recipe\" (model, parameters and seeds only)");
+    }
     s.finish();
     return o;
 }
@@ -147,10 +160,13 @@ void write_precision_check(const h5::File& f, const PrecisionCheck& c) {
     g.attr("float32_max_rel_error", c.max_rel_error);
 }
 
-void write_network(const h5::File& f, const Network& net, int gzip) {
+void write_network(const h5::File& f, const Network& net, int gzip, bool recipe) {
     schema::Writer g(f, "network");
     const auto n = static_cast<hsize_t>(net.size());
-    if (net.sparse) {
+    if (recipe) {
+        g.attr("W_format", "recipe");
+        g.attr("W_nonzeros", static_cast<std::int64_t>(net.sparse ? net.W_sparse.nonZeros() : net.W.size()));
+    } else if (net.sparse) {
         const auto& S = net.W_sparse;
         const auto nnz = static_cast<hsize_t>(S.nonZeros());
         // Straight from the matrix's own arrays (compressed CSR, int64 indices): no

@@ -31,6 +31,7 @@ struct RunInfo {
     std::string config_path;
     Seeds seeds;
     int network_gzip = 0;      // gzip level of W in /network (output.gzip_network), 0 = stored as is
+    bool network_recipe = false;  // output.network = "recipe": /network without W (rebuilt by `ratenet network`)
 };
 
 // [output]: where a run writes and how it stores W. Compressing W is opt-in:
@@ -38,12 +39,15 @@ struct RunInfo {
 struct OutputOptions {
     std::string path;      // "" = not given (the command picks a name)
     int network_gzip = 0;  // 0 .. 9
+    bool network_recipe = false;  // output.network: "full" (W stored) or "recipe" (not stored)
 };
 OutputOptions read_output(const Config& cfg);
 
 // The root attributes and /network of any output file.
 void write_header(const h5::File& f, const RunInfo& info);
-void write_network(const h5::File& f, const Network& net, int gzip = 0);
+// recipe: everything but W (W_format = "recipe"); the file's config and seeds
+// rebuild it bit for bit (`ratenet network FILE -o W.h5`).
+void write_network(const h5::File& f, const Network& net, int gzip = 0, bool recipe = false);
 // network.precision = "float32": the run against float64 over its first time units.
 struct PrecisionCheck {
     double time = 0.0;            // horizon compared (model time units)
@@ -100,6 +104,7 @@ private:
     bool broken_ = false;
     int exceptions_at_start_ = 0;
     int network_gzip_ = 0;
+    bool network_recipe_ = false;
 };
 
 // Streams samples into /trajectory while integrate() runs.
