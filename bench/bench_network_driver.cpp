@@ -15,7 +15,7 @@ using namespace ratenet;
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s N K [SEED]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s N K [SEED] [STREAMS]\n", argv[0]);
         return 2;
     }
     RandomGaussianParams p;
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     p.k = std::atol(argv[2]);
     p.g = 1.5;
     p.seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
+    if (argc > 4) p.streams = std::atol(argv[4]);  // model.streams: 1 serial, 2 parallel blocks
     const auto t0 = std::chrono::steady_clock::now();
     const Connectivity c = make_random_gaussian(p);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -37,8 +38,8 @@ int main(int argc, char** argv) {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("{\"n\": %ld, \"k\": %ld, \"seconds\": %.6f, \"matrix_bytes\": %.0f, \"peak_rss_bytes\": %.0f, "
-                "\"checksum\": %.17g, \"blas\": \"%s\"}\n",
+                "\"checksum\": %.17g, \"streams\": %ld, \"blas\": \"%s\"}\n",
                 static_cast<long>(p.n), static_cast<long>(p.k), seconds, bytes, 1024.0 * static_cast<double>(ru.ru_maxrss),
-                checksum, ratenet::bench::blas_info().c_str());
+                checksum, static_cast<long>(p.streams), ratenet::bench::blas_info().c_str());
     return 0;
 }

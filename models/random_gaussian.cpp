@@ -68,7 +68,7 @@ private:
 };
 }  // namespace
 
-// streams = 2: W is drawn in blocks, each from its own substream
+// streams = 2 (and 3, with Rng::normal_fast for the weights): W is drawn in blocks, each from its own substream
 // Rng(derive_seed(seed, block), network), so the blocks are drawn in parallel
 // and the bits depend on N (and k) only, never on the thread count. Dense: blocks
 // of dense_block_cols columns, each drawn in memory order (column-major). Sparse:
@@ -83,6 +83,7 @@ namespace {
 // the draws are those of shuffling the whole candidate list. CSR arrays are
 // filled in place: row i holds entries [i k, (i + 1) k), sorted by column.
 void draw_sparse_rows(const RandomGaussianParams& p, Rng& rng, Eigen::Index i0, Eigen::Index i1, SparseMatrix& W) {
+    const bool fast = p.streams == 3;  // layout 3: normal_fast
     const double kk = static_cast<double>(p.k);
     const double mean = p.mu / kk, sd = p.g / std::sqrt(kk);
     const auto k = static_cast<std::size_t>(p.k);
@@ -100,7 +101,7 @@ void draw_sparse_rows(const RandomGaussianParams& p, Rng& rng, Eigen::Index i0, 
             const std::uint64_t chosen = moved.get(r);
             moved.set(r, moved.get(s));
             const auto j = static_cast<std::int64_t>(p.zero_diagonal && chosen >= static_cast<std::uint64_t>(i) ? chosen + 1 : chosen);
-            row[s] = {j, mean + sd * rng.normal()};
+            row[s] = {j, mean + sd * (fast ? rng.normal_fast() : rng.normal())};
         }
         std::sort(row.begin(), row.end());
         const auto at = static_cast<std::int64_t>(static_cast<std::size_t>(i) * k);
@@ -123,8 +124,9 @@ Connectivity make_random_gaussian(const RandomGaussianParams& p) {
     require(p.k >= 0 && p.k <= max_k, "k", str(p.k),
             "must be in [0, " + str(max_k) + "] (0 = dense; at most N" + (p.zero_diagonal ? " - 1" : "") + ")");
     require(!(p.symmetric && p.k > 0), "symmetric", "true", "is not available with sparse k > 0");
-    require(p.streams == 1 || p.streams == 2, "streams", str(p.streams),
-            "must be 1 (the serial layout of ratenet 0.1) or 2 (blocks drawn in parallel)");
+    require(p.streams >= 1 && p.streams <= 3, "streams", str(p.streams),
+            "must be 1 (the serial layout of ratenet 0.1), 2 (blocks drawn in parallel) or 3 (blocks drawn in "
+            "parallel with the faster normal)");
     Connectivity c;
     c.info = {"random_gaussian",
               {{"n", str(p.n)}, {"g", str(p.g)}, {"mu", str(p.mu)}, {"zero_diagonal", p.zero_diagonal ? "true" : "false"},
@@ -152,7 +154,10 @@ Connectivity make_random_gaussian(const RandomGaussianParams& p) {
                 const Eigen::Index j1 = std::min(p.n, (b + 1) * dense_block_cols);
                 for (Eigen::Index j = b * dense_block_cols; j < j1; ++j) {
                     double* col = W + j * p.n;
-                    for (Eigen::Index i = 0; i < p.n; ++i) col[i] = mean + sd * rng.normal();
+                    if (p.streams == 3)
+                        for (Eigen::Index i = 0; i < p.n; ++i) col[i] = mean + sd * rng.normal_fast();
+                    else
+                        for (Eigen::Index i = 0; i < p.n; ++i) col[i] = mean + sd * rng.normal();
                 }
             }
         }

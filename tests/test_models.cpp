@@ -371,7 +371,7 @@ std::vector<std::pair<Eigen::Index, double>> full_shuffle_row(const RandomGaussi
     for (std::uint64_t s = 0; s < static_cast<std::uint64_t>(p.k); ++s) {
         const std::uint64_t r = s + rng.below(pool.size() - s);
         std::swap(pool[s], pool[r]);
-        row.emplace_back(pool[s], mean + sd * rng.normal());
+        row.emplace_back(pool[s], mean + sd * (p.streams == 3 ? rng.normal_fast() : rng.normal()));
     }
     std::sort(row.begin(), row.end());
     return row;
@@ -413,20 +413,21 @@ TEST(RandomGaussian, SparseRowsEqualAFullShuffleBitForBit) {
 // streams = 2, written out independently: dense column block b holds the draws
 // of Rng(derive_seed(seed, b)) in memory order; sparse row block b the rows a
 // serial (streams = 1) construction draws from that substream.
-TEST(RandomGaussian, Streams2BlocksAreTheirSubstreams) {
+TEST(RandomGaussian, Streams2And3BlocksAreTheirSubstreams) {
+  for (const Eigen::Index layout : {2, 3}) {
     RandomGaussianParams p;
     p.n = 2 * dense_block_cols + 5;  // two full column blocks and a partial one
     p.g = 1.1;
     p.mu = 0.4;
     p.seed = 17;
-    p.streams = 2;
+    p.streams = layout;
     const Eigen::MatrixXd W = make_random_gaussian(p).W;
     const double mean = p.mu / static_cast<double>(p.n), sd = p.g / std::sqrt(static_cast<double>(p.n));
     for (Eigen::Index b = 0; b * dense_block_cols < p.n; ++b) {
         Rng rng(derive_seed(p.seed, static_cast<std::uint64_t>(b)), Stream::network);
         for (Eigen::Index j = b * dense_block_cols; j < std::min(p.n, (b + 1) * dense_block_cols); ++j)
             for (Eigen::Index i = 0; i < p.n; ++i) {
-                const double w = mean + sd * rng.normal();
+                const double w = mean + sd * (layout == 3 ? rng.normal_fast() : rng.normal());
                 ASSERT_EQ(W(i, j), i == j ? 0.0 : w) << "(" << i << ", " << j << ")";
             }
     }
@@ -438,12 +439,14 @@ TEST(RandomGaussian, Streams2BlocksAreTheirSubstreams) {
         for (Eigen::Index i = b * sparse_block_rows; i < std::min(p.n, (b + 1) * sparse_block_rows); ++i)
             ASSERT_EQ(row_entries(S, i), full_shuffle_row(p, rng, i)) << "row " << i;
     }
+  }
 }
 
 // streams = 2 draws blocks in parallel: the same bits with 1, 2 or 3 threads.
-TEST(RandomGaussian, Streams2BitsIndependentOfThreadCount) {
+TEST(RandomGaussian, Streams2And3BitsIndependentOfThreadCount) {
+  for (const Eigen::Index layout : {2, 3}) {
     RandomGaussianParams dense, sparse;
-    dense.streams = sparse.streams = 2;
+    dense.streams = sparse.streams = layout;
     dense.n = 5 * dense_block_cols + 7;
     sparse.n = 6 * sparse_block_rows + 11;
     sparse.k = 13;
@@ -463,6 +466,7 @@ TEST(RandomGaussian, Streams2BitsIndependentOfThreadCount) {
         EXPECT_EQ(std::memcmp(Ss[0].innerIndexPtr(), Ss[t].innerIndexPtr(),
                               sizeof(std::int64_t) * static_cast<std::size_t>(Ss[0].nonZeros())), 0);
     }
+  }
 }
 
 // Pinned when written, like GoldenValuesSeed1: the streams = 2 layout must not
@@ -476,6 +480,28 @@ TEST(RandomGaussian, GoldenValuesStreams2) {
     p.streams = 2;
     const Eigen::MatrixXd W = make_random_gaussian(p).W;
     const double row0[4] = {0.61772272467659872, -0.17203139367201614, 0.020947137055136147, 0.11664019984222182};
+    for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), row0[j]) << "(0, " << j << ")";
+    p.n = 10;
+    p.k = 3;
+    p.zero_diagonal = true;
+    const SparseMatrix S = make_random_gaussian(p).W_sparse;
+    std::vector<std::pair<Eigen::Index, double>> got;
+    for (SparseMatrix::InnerIterator it(S, 0); it; ++it) got.emplace_back(it.col(), it.value());
+    const std::vector<std::pair<Eigen::Index, double>> golden = {
+        {3, -0.65861812560357114}, {4, -0.948305213178815}, {6, 1.1665940843254887}};
+    EXPECT_EQ(got, golden);
+}
+
+// Pinned when written: the streams = 3 layout (blocks, normal_fast).
+TEST(RandomGaussian, GoldenValuesStreams3) {
+    RandomGaussianParams p;
+    p.n = 4;
+    p.g = 1.0;
+    p.seed = 1;
+    p.zero_diagonal = false;
+    p.streams = 3;
+    const Eigen::MatrixXd W = make_random_gaussian(p).W;
+    const double row0[4] = {0.61772272467659872, -0.17203139367201614, 0.02094713705513614, 0.11664019984222182};
     for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), row0[j]) << "(0, " << j << ")";
     p.n = 10;
     p.k = 3;

@@ -41,6 +41,49 @@ TEST(Rng, PortableLogMatchesLibm) {
     EXPECT_EQ(portable_log(1.0), 0.0);
 }
 
+// fast_log against libm: within 4 ulp of log over the whole normal range (a dense
+// geometric sweep, the points around its switch at sqrt 2, exact powers of 2).
+TEST(Rng, FastLogWithinFourUlpOfLibm) {
+    double worst = 0.0;
+    auto check = [&](double x) {
+        const double l = std::log(x);
+        const double ulp = std::nextafter(std::abs(l), INFINITY) - std::abs(l);
+        const double err = std::abs(fast_log(x) - l);
+        if (l != 0.0) worst = std::max(worst, err / ulp);
+        else EXPECT_EQ(fast_log(x), 0.0);
+    };
+    for (double x = 1e-307; x < 1e307; x *= 1.00037) check(x);
+    for (double x = 0.99; x < 1.01; x += 1e-6) check(x);
+    for (double m : {1.41421356237309492, 1.41421356237309515, 0.70710678118654746, 0.70710678118654757}) check(m);
+    for (int e = -1000; e <= 1000; e += 7) check(std::ldexp(1.0, e));
+    EXPECT_LE(worst, 4.0);
+    EXPECT_EQ(fast_log(1.0), 0.0);
+    EXPECT_EQ(fast_log(0.0), -INFINITY);
+    EXPECT_TRUE(std::isnan(fast_log(-1.0)));
+}
+
+// normal_fast: the same engine draws and acceptance as normal(), so the two agree
+// to the rounding of their logarithms, pair by pair.
+TEST(Rng, NormalFastIsThePolarMethodWithFastLog) {
+    Rng a(9, Stream::network), b(9, Stream::network);
+    for (int i = 0; i < 100000; ++i) {
+        const double x = a.normal(), y = b.normal_fast();
+        ASSERT_NEAR(x, y, 1e-14 * std::max(1.0, std::abs(x))) << i;
+    }
+    Rng r(7, Stream::noise);
+    const int n = 400000;
+    double sn = 0, sn2 = 0, sn4 = 0;
+    for (int i = 0; i < n; ++i) {
+        const double z = r.normal_fast();
+        sn += z;
+        sn2 += z * z;
+        sn4 += z * z * z * z;
+    }
+    EXPECT_NEAR(sn / n, 0.0, 5 / std::sqrt(n));
+    EXPECT_NEAR(sn2 / n, 1.0, 5 * std::sqrt(2.0 / n));
+    EXPECT_NEAR(sn4 / n, 3.0, 5 * std::sqrt(96.0 / n));
+}
+
 TEST(Rng, UniformAndNormalMoments) {
     Rng r(7, Stream::noise);
     const int n = 400000;

@@ -12,7 +12,9 @@ the source tree with ``PYTHONPATH=analysis``::
         x = traj.x(slice(0, 100))      # only these rows are read
 
 The file layout is described in docs/file-format.md (format version 2; version
-1 files are read too). Importing the package changes nothing global: no
+1 files are read too).  A file written with ``[output] network = "recipe"``
+does not store W: ``Network.W`` rebuilds it with ``ratenet network`` on first
+use (see :func:`rebuild_network`). Importing the package changes nothing global: no
 matplotlib backend, no rcParams, no environment variables.
 """
 
@@ -32,7 +34,7 @@ from .reader import (
     open_file,
 )
 from .labelled import RatenetData, open, open_points, open_runs, open_sweep, read_point  # noqa: A004 - open() as xarray's open_dataset
-from .runs import RatenetRunError, run, to_toml
+from .runs import RatenetRunError, rebuild_network, run, to_toml
 
 __all__ = [
     "RatenetFormatError",
@@ -40,6 +42,7 @@ __all__ = [
     "RatenetRunError",
     "run",
     "to_toml",
+    "rebuild_network",
     "open",
     "open_points",
     "open_runs",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from typing import List, Optional
 
@@ -48,8 +49,14 @@ def summary_text(f: RatenetFile) -> str:
         mp = ", ".join(f"{k} = {_fmt(v)}" for k, v in net.model_params.items())
         tp = ", ".join(f"{k} = {_fmt(v)}" for k, v in net.transfer_params.items())
         L.append(f"  network: N = {net.n}, model {net.model} ({mp}), form {net.form}, transfer {net.transfer}" + (f" ({tp})" if tp else ""))
-        nnz = net.W_sparse().nnz if net.W_format == "csr" else int(np.count_nonzero(net.W))
-        L.append(f"    W {net.W_format}, {nnz} nonzero; b in [{net.b.min():.4g}, {net.b.max():.4g}]; noise_sigma {net.noise_sigma:g}")
+        rest = f"b in [{net.b.min():.4g}, {net.b.max():.4g}]; noise_sigma {net.noise_sigma:g}"
+        if not net.W_stored:  # never runs the binary: the summary stays cheap and works without it
+            entries = net.attrs.get("W_nonzeros")
+            L.append(f"    W not stored (recipe): rebuilt on demand by `ratenet network {shlex.quote(f.path)}`"
+                     + (f" ({int(entries)} entries)" if entries is not None else "") + f"; {rest}")
+        else:
+            nnz = net.W_sparse().nnz if net.W_format == "csr" else int(np.count_nonzero(net.W))
+            L.append(f"    W {net.W_format}, {nnz} nonzero; {rest}")
         if net.schedule is not None:
             L.append(f"    input schedule: {len(net.schedule)} intervals in [{net.schedule.t_start.min():g}, {net.schedule.t_end.max():g})")
     if f.has("trajectory"):
@@ -211,7 +218,10 @@ def cmd_report(args) -> int:
     """Write every figure of ``args.file`` once per format, and its summary (``report FILE -o DIR``).
 
     Each figure of :func:`plots.figures_for` is drawn once and saved in each of
-    the (deduplicated) formats; figures_for itself lists no figure twice.
+    the (deduplicated) formats; figures_for itself lists no figure twice.  The
+    network figure of a file that does not store W (``output.network =
+    "recipe"``) rebuilds W with ``ratenet network``; when that fails the other
+    figures and the summary are still written, and the exit code is 3.
 
     Parameters
     ----------
@@ -221,7 +231,8 @@ def cmd_report(args) -> int:
     Returns
     -------
     int
-        The exit code, 0.
+        The exit code: 0, or 3 when the network figure of a recipe file could not
+        be drawn (W not rebuilt).
     """
     from . import plots
 
@@ -231,8 +242,15 @@ def cmd_report(args) -> int:
         figs = plots.figures_for(f)
         exts = list(dict.fromkeys(e.strip().lower().lstrip(".") for e in args.formats.split(",") if e.strip()))
         written = []
+        skipped = []
         for name, make in figs.items():
-            fig = make()  # drawn once, saved in every format
+            try:
+                fig = make()  # drawn once, saved in every format
+            except RatenetBinaryError as e:
+                if name != "network":
+                    raise
+                skipped.append(f"figure {name} not drawn: {e}")  # W of a recipe file could not be rebuilt
+                continue
             for ext in exts:
                 p = os.path.join(args.output, f"{stem}_{name}.{ext}")
                 if p in written:
@@ -245,7 +263,9 @@ def cmd_report(args) -> int:
         written.append(sp)
     for p in written:
         print(f"wrote {p}")
-    return 0
+    for msg in skipped:
+        print(f"ratenet_analysis: {msg}", file=sys.stderr)
+    return 3 if skipped else 0
 
 
 def cmd_reproduce(args) -> int:

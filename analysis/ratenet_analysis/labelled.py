@@ -68,7 +68,7 @@ class RatenetData(Mapping):
 
     @property
     def kind(self) -> str:
-        """What wrote the file: ``simulate``, ``permitted``, ``fixed_points``, ``lyapunov``, ``sweep`` or ``chaos``."""
+        """What wrote the file: ``simulate``, ``permitted``, ``fixed_points``, ``lyapunov``, ``sweep``, ``chaos`` or ``network``."""
         return str(self.attrs.get("kind", ""))
 
     @property
@@ -163,6 +163,10 @@ def open(path: str | os.PathLike) -> RatenetData:  # noqa: A001 - the package's 
     RatenetData
         A mapping from group path (``"trajectory"``, ``"sweep/results"``, ...) to
         :class:`xarray.Dataset`, loaded into memory (the file is closed again).
+        The groups are as stored: the ``"network"`` group of a file written with
+        ``output.network = "recipe"`` has no W (attribute ``W_format`` is
+        ``"recipe"``); ``rebuild_network(path, output="W.h5")`` writes a file
+        of kind ``network`` that holds it, to open here.
 
     Raises
     ------
@@ -445,7 +449,7 @@ def open_runs(paths, group: Optional[str] = None):
     if len(kinds) != 1:
         raise RatenetFormatError(f"open_runs: the files are of different kinds {sorted(kinds)}")
     main = {"simulate": "trajectory", "lyapunov": "lyapunov", "permitted": "permitted", "fixed_points": "fixed_points",
-            "chaos": "chaos", "sweep": "sweep/results"}
+            "chaos": "chaos", "sweep": "sweep/results", "network": "network"}
     g = group or main.get(next(iter(kinds)), "")
     configs = [_flat(tomllib.loads(str(d.attrs.get("config", "")))) for d in datas]
     keys = sorted({k for c in configs for k in c})

@@ -534,6 +534,10 @@ def _dataset_names(f: Optional[RatenetFile], path: str, long_name: str, units: s
 def plot_network(net: Network, f: Optional[RatenetFile] = None, max_neurons: int = 400):
     """The coupling matrix W (diverging colour map centred on 0) and the input b per neuron.
 
+    When the file does not store W (``output.network = "recipe"``), W is
+    rebuilt first with ``ratenet network`` (:meth:`Network.load_W`), which
+    raises :class:`RatenetBinaryError` when it cannot.
+
     Parameters
     ----------
     net : Network
@@ -547,10 +551,11 @@ def plot_network(net: Network, f: Optional[RatenetFile] = None, max_neurons: int
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax1, ax2) = new_figure(1, 2, width_ratios=[1.25, 1])
     n = net.n
     m = min(n, max_neurons)
-    W = np.asarray(net.W_sparse()[:m, :m].toarray() if net.W_format == "csr" else net.W[:m, :m], float)
+    # A recipe file (W not stored) has W rebuilt here by `ratenet network` (Network.load_W).
+    W = np.asarray(net.W_sparse()[:m, :m].toarray() if net.W_layout == "csr" else net.W[:m, :m], float)
+    fig, (ax1, ax2) = new_figure(1, 2, width_ratios=[1.25, 1])
     nz = W[(W != 0) & np.isfinite(W)]
     lim = float(np.percentile(np.abs(nz), 99)) if nz.size else 1.0
     lim = lim or 1.0
@@ -563,7 +568,8 @@ def plot_network(net: Network, f: Optional[RatenetFile] = None, max_neurons: int
     ax1.set_xlabel("presynaptic neuron index $j$")
     ax1.set_ylabel("postsynaptic neuron index $i$")
     _integer_ticks(ax1, nx=m, ny=m)
-    ax1.set_title("coupling matrix $W_{ij}$" + (f" (first {m} of {n})" if m < n else ""))
+    ax1.set_title("coupling matrix $W_{ij}$" + (f" (first {m} of {n})" if m < n else "")
+                  + ("" if net.W_stored else ", rebuilt"))
     bl, bu = _dataset_names(f, "network/b", "input b", "model units")
     idx = np.arange(m)
     cm = colormap(SEQ_CMAP)

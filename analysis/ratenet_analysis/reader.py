@@ -29,7 +29,7 @@ V1_RENAMED_ATTRS = {"fixed_points": {"parity": "index_sum", "n_unstable_points":
 
 SUPPORTED_FORMAT_VERSION = 2  # 2: named dimensions, units and long_name on every dataset; 1 still read
 
-KINDS = ("simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos")
+KINDS = ("simulate", "permitted", "fixed_points", "lyapunov", "sweep", "chaos", "network")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -112,6 +112,13 @@ class Network:
     Returned by :meth:`RatenetFile.network`.  The coupling matrix is available
     dense (:attr:`W`) or sparse (:meth:`W_sparse`), whichever way it was stored.
 
+    A file written with ``[output] network = "recipe"`` does not store W
+    (:attr:`W_stored` is False, :attr:`W_format` is ``"recipe"``): its stored
+    configuration and seeds rebuild it bit for bit.  The first access to
+    :attr:`W` or :meth:`W_sparse` then runs ``ratenet network FILE`` (the binary
+    is found as :func:`run` finds it) and keeps the result on this object; call
+    :meth:`load_W` to choose the binary, or use :func:`rebuild_network`.
+
     Parameters
     ----------
     n : int
@@ -128,7 +135,8 @@ class Network:
     model_params : dict
         The model's parameters, as numbers where they parse as numbers.
     W_format : str
-        ``"dense"`` or ``"csr"``: how W is stored in the file.
+        ``"dense"`` or ``"csr"``: how W is stored in the file; ``"recipe"``: not
+        stored, rebuilt on first use (see :attr:`W_stored`).
     b : numpy.ndarray
         The constant input, shape (N,).
     tau : numpy.ndarray
@@ -145,6 +153,12 @@ class Network:
         All attributes of ``/network``.
     _W_dense, _W_csr : numpy.ndarray or scipy.sparse.csr_matrix, optional
         Internal: W as read from the file (the other is made on first use).
+    _source : str, optional
+        Internal: the file the network was read from, to rebuild W from.
+    _cache : dict, optional
+        Internal: the rebuilt W, shared by the networks read from one open file.
+    _layout : str, optional
+        Internal: ``"dense"`` or ``"csr"``, how ``ratenet network`` rebuilt W.
 
     Examples
     --------
@@ -160,7 +174,7 @@ class Network:
     transfer_params: Dict[str, float]
     model: str
     model_params: Dict[str, Any]
-    W_format: str  # "dense" or "csr"
+    W_format: str  # "dense", "csr" or "recipe" (W not stored)
     b: np.ndarray
     tau: np.ndarray
     noise_sigma: float
@@ -170,27 +184,121 @@ class Network:
     attrs: Dict[str, Any]
     _W_dense: Optional[np.ndarray] = field(default=None, repr=False)
     _W_csr: Any = field(default=None, repr=False)
+    _source: Optional[str] = field(default=None, repr=False, compare=False)
+    _cache: Optional[Dict[str, Any]] = field(default=None, repr=False, compare=False)
+    _layout: Optional[str] = field(default=None, repr=False, compare=False)
+
+    @property
+    def W_stored(self) -> bool:
+        """Whether the file stores W (False for ``W_format = "recipe"``: :attr:`W` is rebuilt on first use)."""
+        return self.W_format != "recipe"
+
+    @property
+    def W_loaded(self) -> bool:
+        """Whether W is in memory (False for a recipe file until W is first used, or :meth:`load_W`)."""
+        return self._W_dense is not None or self._W_csr is not None
+
+    @property
+    def W_layout(self) -> str:
+        """How W is held: ``"dense"`` or ``"csr"`` (for a recipe file this rebuilds W, as :meth:`load_W`)."""
+        if self.W_format in ("dense", "csr") and self._layout is None:
+            return self.W_format
+        self.load_W()
+        return self._layout or ("csr" if self._W_dense is None else "dense")
 
     @property
     def W(self) -> np.ndarray:
-        """Dense coupling matrix, shape (N, N): ``W[i, j]`` is from neuron j to neuron i."""
+        """Dense coupling matrix, shape (N, N): ``W[i, j]`` is from neuron j to neuron i.
+
+        For a recipe file the first access rebuilds W with ``ratenet network``
+        (see :meth:`load_W`, which raises the errors).
+        """
         if self._W_dense is None:
-            self._W_dense = self._W_csr.toarray()
+            self.load_W()
+            if self._W_dense is None:
+                self._W_dense = self._W_csr.toarray()
         return self._W_dense
 
     def W_sparse(self):
         """Return W as a sparse matrix.
 
+        For a recipe file the first call rebuilds W with ``ratenet network``
+        (see :meth:`load_W`).
+
         Returns
         -------
         scipy.sparse.csr_matrix
             The couplings in CSR form (converted once, and cached, when stored dense).
+
+        Raises
+        ------
+        RatenetBinaryError
+            W is not stored and ``ratenet network`` could not rebuild it (as :meth:`load_W`).
         """
         import scipy.sparse as sp
 
         if self._W_csr is None:
-            self._W_csr = sp.csr_matrix(self._W_dense)
+            self.load_W()
+            if self._W_csr is None:
+                self._W_csr = sp.csr_matrix(self._W_dense)
         return self._W_csr
+
+    def load_W(self, ratenet: Optional[str] = None) -> "Network":
+        """Make sure W is in memory: rebuild it with ``ratenet network`` if the file does not store it.
+
+        Nothing happens when W is already loaded (a file that stores W, or a
+        recipe rebuilt before).  Otherwise ``ratenet network FILE -o TMP/W.h5 -q``
+        rebuilds W from the file's stored configuration and seeds, bit for bit;
+        W is read, kept on this object (and on the open :class:`RatenetFile`, for
+        later :meth:`RatenetFile.network` calls) and the temporary file is
+        deleted.  The rebuilt network's N, b and tau must equal the file's, and
+        its number of entries the file's ``W_nonzeros``.
+
+        Parameters
+        ----------
+        ratenet : str, optional
+            The ratenet binary; default ``$RATENET``, ``./build/ratenet``, or
+            ``ratenet`` on PATH (as :func:`run`).
+
+        Returns
+        -------
+        Network
+            This network, with W loaded.
+
+        Raises
+        ------
+        RatenetBinaryError
+            The binary was not found, lacks ``ratenet network``, or rebuilt a
+            network that differs from the file's; the message says how to rebuild
+            W by hand.
+        RatenetRunError
+            ``ratenet network`` exited with an error (its exit code and message).
+        RatenetFormatError
+            The network has no file to rebuild W from.
+
+        See Also
+        --------
+        rebuild_network : The same from a file name, keeping the rebuilt file if asked.
+        """
+        if self.W_loaded:
+            return self
+        if self._cache is not None and "W" in self._cache:
+            self._layout, W = self._cache["layout"], self._cache["W"]
+        else:
+            if self._source is None:
+                raise RatenetFormatError(
+                    f"W of this {self.model or ''} network is not loaded and there is no file to rebuild it from"
+                )
+            from .runs import _rebuild_W  # runs imports this module
+
+            self._layout, W = _rebuild_W(self._source, self, ratenet)
+            if self._cache is not None:
+                self._cache.update(layout=self._layout, W=W)
+        if self._layout == "csr":
+            self._W_csr = W
+        else:
+            self._W_dense = W
+        return self
 
     def input_at(self, t: float) -> np.ndarray:
         """Return the input at time ``t``, schedule included.
@@ -1000,6 +1108,7 @@ class RatenetFile:
 
     def __init__(self, path: str | os.PathLike):
         self.path = os.fspath(path)
+        self._rebuilt: Dict[str, Any] = {}  # W rebuilt from a recipe (Network.load_W), shared by network() calls
         if not os.path.exists(self.path):
             raise FileNotFoundError(self.path)
         try:
@@ -1053,7 +1162,7 @@ class RatenetFile:
     # -- header
     @property
     def kind(self) -> str:
-        """What wrote the file: ``simulate``, ``permitted``, ``fixed_points``, ``lyapunov``, ``sweep`` or ``chaos``."""
+        """What wrote the file: ``simulate``, ``permitted``, ``fixed_points``, ``lyapunov``, ``sweep``, ``chaos`` or ``network``."""
         return str(self.attrs.get("kind", ""))
 
     @property
@@ -1151,7 +1260,11 @@ class RatenetFile:
     def network(self) -> Network:
         """Read the ``/network`` group.
 
-        Not in ``sweep`` and ``chaos`` files.
+        Not in ``sweep`` and ``chaos`` files.  A file written with ``[output]
+        network = "recipe"`` does not store W (``W_format`` ``"recipe"``,
+        :attr:`Network.W_stored` False): reading this group does not need the
+        binary, and the first use of :attr:`Network.W` rebuilds W with
+        ``ratenet network`` (:meth:`Network.load_W`), once per open file.
 
         Returns
         -------
@@ -1163,12 +1276,18 @@ class RatenetFile:
         RatenetFormatError
             The file has no ``/network`` group (another kind of file), or it is corrupt.
         """
+        return self._network(read_W=True)
+
+    def _network(self, read_W: bool = True) -> Network:
+        """The ``/network`` group; W left unread (to be rebuilt) unless ``read_W``."""
         g = self._group("network")
         a = _attrs(g)
         n = int(a.get("n", 0))
         fmt = str(a.get("W_format", "dense"))
         W = Wc = None
-        if fmt == "csr":
+        if fmt == "recipe" or not read_W:
+            pass  # W not stored: Network.load_W rebuilds it from this file
+        elif fmt == "csr":
             import scipy.sparse as sp
 
             shape = tuple(int(s) for s in np.asarray(a.get("W_shape", (n, n))).ravel())
@@ -1205,6 +1324,8 @@ class RatenetFile:
             attrs=a,
             _W_dense=W,
             _W_csr=Wc,
+            _source=os.path.abspath(self.path),
+            _cache=self._rebuilt if read_W else None,
         )
 
     def trajectory(self) -> Trajectory:

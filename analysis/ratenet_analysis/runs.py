@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
-from typing import Any, Dict, Mapping, Optional
+import warnings
+from typing import Any, Dict, Mapping, Optional, Tuple
 
-from .binary import child_env, find_ratenet
-from .errors import RatenetBinaryError
-from .reader import RatenetFile, open_file
+import numpy as np
+
+from .binary import child_env, find_ratenet, subcommands
+from .errors import RatenetBinaryError, RatenetFormatError
+from .reader import Network, RatenetFile, open_file
 
 COMMANDS = ("simulate", "permitted", "fixed-points", "lyapunov", "sweep", "chaos")
 
@@ -30,6 +34,8 @@ class RatenetRunError(RatenetBinaryError):
         Everything it wrote on stderr.
     command : list of str
         The command line that was run.
+    hint : str, optional
+        What to do about it, appended to the message (e.g. how to rebuild W by hand).
 
     Attributes
     ----------
@@ -52,12 +58,21 @@ class RatenetRunError(RatenetBinaryError):
     2 configs/chaos_tanh.toml: model.n = -1: must be >= 1
     """
 
-    def __init__(self, exit_code: int, message: str, stderr: str, command: list):
+    def __init__(self, exit_code: int, message: str, stderr: str, command: list, hint: str = ""):
         self.exit_code = exit_code
         self.message = message
         self.stderr = stderr
         self.command = command
-        super().__init__(f"ratenet exited with code {exit_code}: {message}")
+        super().__init__(f"ratenet exited with code {exit_code}: {message}" + (f" ({hint})" if hint else ""))
+
+
+def _error_message(err_lines, out: str = "") -> str:
+    """ratenet's last ``ratenet: error:`` line without the prefix, else its last line of output."""
+    msgs = [ln.strip() for ln in err_lines if ln.startswith("ratenet: error: ")]
+    if msgs:
+        return msgs[-1][len("ratenet: error: "):]
+    lines = "".join(err_lines).strip().splitlines() or out.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def _toml_value(v: Any) -> str:
@@ -229,7 +244,181 @@ def run(config: Any, overrides: Optional[Mapping[str, Any]] = None, command: str
     code = proc.wait()
     stderr = "".join(err_lines)
     if code != 0:
-        msgs = [ln.strip() for ln in err_lines if ln.startswith("ratenet: error: ")]
-        message = msgs[-1][len("ratenet: error: "):] if msgs else (stderr.strip().splitlines() or [out.strip()])[-1]
-        raise RatenetRunError(code, message, stderr, cmd)
+        raise RatenetRunError(code, _error_message(err_lines, out), stderr, cmd)
     return open_file(output)
+
+
+# --------------------------------------------------------------------------- W of a recipe file
+
+
+def _by_hand(path: str) -> str:
+    """How to rebuild W without this package, for error messages."""
+    q = shlex.quote(path)
+    return (f"to rebuild W by hand: `ratenet network {q} -o W.h5`, then read W.h5 "
+            f"(ratenet_analysis.open_file('W.h5').network().W)")
+
+
+def _rebuild_W(source: str, expect: Optional[Network] = None, ratenet: Optional[str] = None,
+               output: Optional[str] = None, force: bool = True) -> Tuple[str, Any]:
+    """Rebuild the W of a ratenet file with ``ratenet network``.
+
+    Runs ``ratenet network SOURCE -o OUT -q`` (OUT: ``output``, else a
+    temporary file deleted afterwards), reads W and checks the rebuilt network
+    against ``expect`` (N, b, tau, and the file's ``W_nonzeros``).
+
+    Returns ``(layout, W)``: ``"dense"`` and a numpy array, or ``"csr"`` and a
+    scipy.sparse.csr_matrix.
+    """
+    source = os.fspath(source)
+    recipe = expect is not None and not expect.W_stored
+    what = (f"W of {source} is not stored (written with output.network = \"recipe\")" if recipe
+            else f"cannot rebuild W of {source}")
+    try:
+        exe = find_ratenet(ratenet)
+    except RatenetBinaryError as e:
+        raise RatenetBinaryError(
+            f"{what}, and there is no ratenet binary to rebuild it: {e}. Pass ratenet=PATH or set RATENET; "
+            f"or, {_by_hand(source)}"
+        ) from e
+    try:
+        subs = subcommands(exe)
+    except RatenetBinaryError as e:
+        raise RatenetBinaryError(f"{what}: {e}; {_by_hand(source)}") from e
+    if subs and "network" not in subs:
+        raise RatenetBinaryError(
+            f"{what}, and this ratenet ({exe}) has no `network` subcommand to rebuild it "
+            f"(its subcommands: {', '.join(subs)}): use a newer ratenet; {_by_hand(source)}"
+        )
+
+    def run_and_read(out: str) -> Tuple[Network, Dict[str, Any]]:
+        cmd = [exe, "network", source, "-o", out, "-q"] + (["--force"] if force else [])
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(1))
+        except OSError as e:
+            raise RatenetBinaryError(f"{what}: cannot run {exe}: {e}; {_by_hand(source)}") from e
+        if p.returncode != 0:
+            raise RatenetRunError(p.returncode, _error_message(p.stderr.splitlines(keepends=True), p.stdout),
+                                  p.stderr, cmd, hint=f"rebuilding W of {source}; {_by_hand(source)}")
+        with open_file(out) as f:
+            net = f.network()  # every dataset is read into memory: the file may go
+            if net.W_format not in ("dense", "csr"):
+                raise RatenetFormatError(f"{out}: `ratenet network` wrote W_format = {net.W_format!r}, not dense or csr")
+            net.load_W()
+            return net, dict(f.attrs)
+
+    if output is not None:
+        got, attrs = run_and_read(os.fspath(output))
+    else:
+        with tempfile.TemporaryDirectory(prefix="ratenet-W-") as d:
+            got, attrs = run_and_read(os.path.join(d, "W.h5"))
+    layout = got.W_format
+    W = got.W_sparse() if layout == "csr" else got.W
+    if expect is not None:
+        _check_rebuilt(source, expect, got, layout, W, attrs, exe)
+    return layout, W
+
+
+def _check_rebuilt(source: str, expect: Network, got: Network, layout: str, W: Any, attrs: Dict[str, Any],
+                   exe: str) -> None:
+    """Raise if the rebuilt network is not the file's; warn if another ratenet build rebuilt it."""
+    try:
+        with open_file(source) as f:
+            written = {k: f.attrs.get(k) for k in ("ratenet_version", "git_commit")}
+    except (OSError, RatenetFormatError):
+        written = {}
+    by = {k: attrs.get(k) for k in ("ratenet_version", "git_commit")}
+
+    def versions() -> str:
+        return (f"{source} was written by ratenet {written.get('ratenet_version', '?')} ({written.get('git_commit', '?')}), "
+                f"{exe} is {by.get('ratenet_version', '?')} ({by.get('git_commit', '?')})")
+
+    problems = []
+    if got.n != expect.n:
+        problems.append(f"N = {got.n}, the file's is {expect.n}")
+    entries = W.nnz if layout == "csr" else W.size
+    want = expect.attrs.get("W_nonzeros")
+    if want is not None and int(want) not in (entries, W.nnz if layout == "csr" else int(np.count_nonzero(W))):
+        problems.append(f"{entries} entries in W, the file's W_nonzeros is {int(want)}")
+    for name in ("b", "tau"):
+        a, b = getattr(got, name), getattr(expect, name)
+        if a.shape != b.shape or not np.array_equal(a, b):
+            problems.append(f"{name} differs")
+    if problems:
+        raise RatenetBinaryError(
+            f"the network `ratenet network` rebuilt from {source} is not the one the file describes "
+            f"({'; '.join(problems)}); {versions()}"
+        )
+    key = "git_commit" if written.get("git_commit") and by.get("git_commit") else "ratenet_version"
+    if written.get(key) and by.get(key) and written[key] != by[key]:
+        warnings.warn(
+            f"W of {source} was rebuilt by another ratenet build: {versions()}. It equals the W of the run "
+            "only if the model's generator did not change between them.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+
+def rebuild_network(path: str | os.PathLike, ratenet: Optional[str] = None, output: Optional[str] = None,
+                    force: bool = True) -> Network:
+    """Rebuild a file's network, W included, with ``ratenet network``.
+
+    The way to W for a file written with ``[output] network = "recipe"``,
+    which stores everything but W: ``ratenet network FILE`` rebuilds it from the
+    file's stored configuration and seeds, bit for bit.  (Reading
+    :attr:`Network.W` of such a file does the same on first use.)  W is
+    rebuilt also when the file stores it, which checks that the run can be
+    reproduced.  The rebuilt network's N, b and tau must equal the file's.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ratenet file with a ``/network`` group (not ``sweep`` or ``chaos``),
+        also an unfinished run's ``NAME.h5.part``.
+    ratenet : str, optional
+        The binary; default ``$RATENET``, ``./build/ratenet``, or ``ratenet`` on PATH.
+    output : str, optional
+        Keep the rebuilt file here (a ratenet file of kind ``network``, e.g. for
+        :func:`open`); default a temporary file, deleted once W is read.
+    force : bool, default True
+        Replace an existing ``output``.
+
+    Returns
+    -------
+    Network
+        The file's network (its ``W_format`` and attributes as stored) with W
+        in memory, dense or CSR as ratenet builds it (:attr:`Network.W_layout`).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    RatenetFormatError
+        ``path`` is not a ratenet file, or has no ``/network`` group.
+    RatenetBinaryError
+        The binary was not found, lacks ``ratenet network``, or rebuilt a
+        network that differs from the file's; the message says how to rebuild
+        W by hand.
+    RatenetRunError
+        ``ratenet network`` exited with an error (exit code and message).
+
+    See Also
+    --------
+    Network.load_W : The same for a network already read.
+
+    Examples
+    --------
+    >>> with ra.run("configs/random_tanh.toml", overrides={"output.network": "recipe"}) as f:  # doctest: +SKIP
+    ...     f.network().W_stored
+    False
+    >>> W = ra.rebuild_network("random_tanh.h5").W                                           # doctest: +SKIP
+    """
+    path = os.fspath(path)
+    with open_file(path) as f:
+        net = f._network(read_W=False)
+    layout, W = _rebuild_W(path, net, ratenet, output=output, force=force)
+    net._layout = layout
+    if layout == "csr":
+        net._W_csr = W
+    else:
+        net._W_dense = W
+    return net

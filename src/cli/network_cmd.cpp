@@ -79,6 +79,8 @@ void setup_network(CLI::App& app, int& exit_code) {
     auto* sub = app.add_subcommand(
         "network", "Build a network and write it whole (W included): from a config, or rebuilt from a ratenet file");
     add_common_options(sub, o->common, "TOML configuration, or a ratenet .h5 file (its stored configuration and seeds)");
+    sub->get_option("--output")->description(
+        "output file (default: SOURCE's name with .network.h5 in the current directory; never the config's [output] path)");
     sub->callback([o, &exit_code] { exit_code = guarded([&] { return run_network(*o); }); });
 }
 

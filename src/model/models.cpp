@@ -167,9 +167,9 @@ std::vector<ModelSpec> make_specs() {
              declare("zero_diagonal", &P::zero_diagonal, "", "no self-coupling"),
              declare("symmetric", &P::symmetric, "dense only", "W = W'"),
              declare("k", &P::k, "0 .. N-1 (N with zero_diagonal = false)", "partners per neuron, 0 = dense"),
-             declare("streams", &P::streams, "1 or 2",
-                     "layout of the random draws: 1 the serial layout of ratenet 0.1, 2 blocks drawn in parallel "
-                     "(docs/reproducibility.md)")},
+             declare("streams", &P::streams, "1, 2 or 3",
+                     "layout of the random draws: 1 the serial layout of ratenet 0.1, 2 blocks drawn in parallel, "
+                     "3 blocks drawn in parallel with the faster normal (docs/reproducibility.md)")},
             &make_random_gaussian);
         // CSR: a value, a column index and a row's share of the pointers per entry.
         s.w_bytes = [](const ParamSet& v) {

@@ -2,6 +2,7 @@
 // changes the bits of portable_log and normal() between machines.
 #include "ratenet/rng.hpp"
 
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -45,6 +46,38 @@ double portable_log(double x) noexcept {
     constexpr double ln2_lo = 1.90821492927058770002e-10;
     const double de = static_cast<double>(e);
     return (de * ln2_hi + 2.0 * sum) + de * ln2_lo;
+}
+
+double fast_log(double x) noexcept {
+    if (!(x > 0)) return x == 0 ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
+    if (std::isinf(x)) return x;
+    if (x < std::numeric_limits<double>::min()) return portable_log(x);  // subnormal: never in normal_fast
+    const auto bits = std::bit_cast<std::uint64_t>(x);
+    int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+    double m = std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);  // [1, 2)
+    if (m > 1.41421356237309504880) {
+        m *= 0.5;  // exact
+        e += 1;
+    }
+    const double s = (m - 1.0) / (m + 1.0);
+    const double s2 = s * s;
+    // sum_{k=0}^{11} s2^k / (2k + 1), by Horner (the coefficients rounded once, at compile time).
+    double p = 1.0 / 23.0;
+    p = p * s2 + 1.0 / 21.0;
+    p = p * s2 + 1.0 / 19.0;
+    p = p * s2 + 1.0 / 17.0;
+    p = p * s2 + 1.0 / 15.0;
+    p = p * s2 + 1.0 / 13.0;
+    p = p * s2 + 1.0 / 11.0;
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    p = p * s2 + 1.0;
+    constexpr double ln2_hi = 6.93147180369123816490e-01;
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    const double de = static_cast<double>(e);
+    return (de * ln2_hi + 2.0 * s * p) + de * ln2_lo;
 }
 
 Rng::Rng(std::uint64_t seed, std::uint64_t stream) noexcept {
@@ -98,6 +131,23 @@ std::uint64_t Rng::below(std::uint64_t n) noexcept {
     do x = next();
     while (x >= limit);
     return x % n;
+}
+
+double Rng::normal_fast() noexcept {
+    if (st_.has_spare) {
+        st_.has_spare = false;
+        return st_.spare;
+    }
+    double u = 0.0, v = 0.0, s = 0.0;
+    do {
+        u = 2.0 * uniform() - 1.0;
+        v = 2.0 * uniform() - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double f = std::sqrt(-2.0 * fast_log(s) / s);
+    st_.spare = v * f;
+    st_.has_spare = true;
+    return u * f;
 }
 
 }  // namespace ratenet

@@ -251,7 +251,7 @@ def run(full: bool = False, outdir: str = "reproduce-out", ratenet: Optional[str
     with open_file(h5) as f:
         net = f.network()
         p = f.permitted()
-    W = net.W
+    W = net.load_W(exe).W  # rebuilt by this binary if the config asked for output.network = "recipe"
     N = W.shape[0]
     sym = float(np.max(np.abs(W - W.T)))
     # Independent count over every subset of the same W.
