@@ -75,7 +75,7 @@ public:
     // every probe_stride-th product: the mean over probes of max_j |(K32 - K64) e_j| / |Q e_j|,
     // a perturbation rate of the tangent flow (1/time). NaN before the first probe.
     double mixed_error_rate() const noexcept;
-    static constexpr std::int64_t probe_stride = 64;
+    static constexpr std::int64_t probe_stride = 256;
 
 private:
     const Network& net_;

@@ -369,9 +369,9 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
                 else Qfb = (ws.d.asDiagonal() * Qb).cast<float>();
                 if (serial) linalg::gemm_serial(1.0f, f32->W, Qfb, 0.0f, Kfb);
                 else linalg::gemm(1.0f, f32->W, Qfb, 0.0f, Kfb);
-                if (rate) Ob = ws.d.asDiagonal() * Kfb.cast<double>();
-                else Ob = Kfb.cast<double>();
-                Ob -= Qb;
+                // One pass each: back to float64, scaled (rate), less Q.
+                if (rate) Ob = ws.d.asDiagonal() * Kfb.cast<double>() - Qb;
+                else Ob = Kfb.cast<double>() - Qb;
             } else if (rate) {
                 if (serial) linalg::gemm_serial(1.0, net.W, Qb, 0.0, Ob);
                 else linalg::gemm(1.0, net.W, Qb, 0.0, Ob);
