@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "linalg/dense.hpp"
+#include "linalg/sparse.hpp"
+#include "support/kernel_checks.hpp"
 #include "ratenet/dynamics.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/models.hpp"
@@ -20,14 +22,9 @@
 namespace {
 
 using ratenet::Rng;
-
-Eigen::MatrixXd gaussian(Eigen::Index r, Eigen::Index c, std::uint64_t seed) {
-    Rng rng(seed, ratenet::Stream::network);
-    Eigen::MatrixXd M(r, c);
-    for (Eigen::Index j = 0; j < c; ++j)
-        for (Eigen::Index i = 0; i < r; ++i) M(i, j) = rng.normal();
-    return M;
-}
+using ratenet_test::gaussian;
+using ratenet_test::same_bits;
+using ratenet_test::with_threads;
 
 // alpha A B + beta C with long double accumulation, written out loop by loop.
 Eigen::MatrixXd naive_gemm(double alpha, const Eigen::MatrixXd& A, const Eigen::MatrixXd& B, double beta,
@@ -42,26 +39,6 @@ Eigen::MatrixXd naive_gemm(double alpha, const Eigen::MatrixXd& A, const Eigen::
                                             static_cast<long double>(beta) * static_cast<long double>(C(i, j)));
         }
     return out;
-}
-
-bool same_bits(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(double) * static_cast<std::size_t>(a.size())) == 0;
-}
-
-// Runs f with the calling thread's OpenMP team size set to `threads`.
-template <class F>
-auto with_threads(int threads, F&& f) {
-#ifdef _OPENMP
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    auto r = f();
-    omp_set_num_threads(saved);
-    return r;
-#else
-    (void)threads;
-    return f();
-#endif
 }
 
 struct Shape {
@@ -349,7 +326,6 @@ TEST(JacobianTimes, SparseActiveRowsMatchDenseJacobian) {
 
 }  // namespace
 
-#include "linalg/sparse.hpp"
 
 namespace {
 

@@ -6,6 +6,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <set>
@@ -469,49 +470,39 @@ TEST(RandomGaussian, Streams2And3BitsIndependentOfThreadCount) {
   }
 }
 
-// Pinned when written, like GoldenValuesSeed1: the streams = 2 layout must not
-// drift (a change of layout is a new value of `streams`, not an update here).
-TEST(RandomGaussian, GoldenValuesStreams2) {
+namespace {
+// Row 0 of a dense 4 x 4 (g = 1, diagonal kept) and of a sparse 10-neuron k = 3
+// network, seed 1, drawn with the given layout.
+void expect_golden(Eigen::Index streams, const std::array<double, 4>& dense_row0,
+                   const std::vector<std::pair<Eigen::Index, double>>& sparse_row0) {
     RandomGaussianParams p;
     p.n = 4;
     p.g = 1.0;
     p.seed = 1;
     p.zero_diagonal = false;
-    p.streams = 2;
+    p.streams = streams;
     const Eigen::MatrixXd W = make_random_gaussian(p).W;
-    const double row0[4] = {0.61772272467659872, -0.17203139367201614, 0.020947137055136147, 0.11664019984222182};
-    for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), row0[j]) << "(0, " << j << ")";
+    for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), dense_row0[static_cast<std::size_t>(j)]) << "(0, " << j << ")";
     p.n = 10;
     p.k = 3;
     p.zero_diagonal = true;
     const SparseMatrix S = make_random_gaussian(p).W_sparse;
     std::vector<std::pair<Eigen::Index, double>> got;
     for (SparseMatrix::InnerIterator it(S, 0); it; ++it) got.emplace_back(it.col(), it.value());
-    const std::vector<std::pair<Eigen::Index, double>> golden = {
-        {3, -0.65861812560357114}, {4, -0.948305213178815}, {6, 1.1665940843254887}};
-    EXPECT_EQ(got, golden);
+    EXPECT_EQ(got, sparse_row0);
+}
+}  // namespace
+
+// Pinned when written, like GoldenValuesSeed1: layouts 2 and 3 must not drift (a
+// change of layout is a new value of `streams`, not an update here).
+TEST(RandomGaussian, GoldenValuesStreams2) {
+    expect_golden(2, {0.61772272467659872, -0.17203139367201614, 0.020947137055136147, 0.11664019984222182},
+                  {{3, -0.65861812560357114}, {4, -0.948305213178815}, {6, 1.1665940843254887}});
 }
 
-// Pinned when written: the streams = 3 layout (blocks, normal_fast).
 TEST(RandomGaussian, GoldenValuesStreams3) {
-    RandomGaussianParams p;
-    p.n = 4;
-    p.g = 1.0;
-    p.seed = 1;
-    p.zero_diagonal = false;
-    p.streams = 3;
-    const Eigen::MatrixXd W = make_random_gaussian(p).W;
-    const double row0[4] = {0.61772272467659872, -0.17203139367201614, 0.02094713705513614, 0.11664019984222182};
-    for (Eigen::Index j = 0; j < 4; ++j) EXPECT_EQ(W(0, j), row0[j]) << "(0, " << j << ")";
-    p.n = 10;
-    p.k = 3;
-    p.zero_diagonal = true;
-    const SparseMatrix S = make_random_gaussian(p).W_sparse;
-    std::vector<std::pair<Eigen::Index, double>> got;
-    for (SparseMatrix::InnerIterator it(S, 0); it; ++it) got.emplace_back(it.col(), it.value());
-    const std::vector<std::pair<Eigen::Index, double>> golden = {
-        {3, -0.65861812560357114}, {4, -0.948305213178815}, {6, 1.1665940843254887}};
-    EXPECT_EQ(got, golden);
+    expect_golden(3, {0.61772272467659872, -0.17203139367201614, 0.02094713705513614, 0.11664019984222182},
+                  {{3, -0.65861812560357114}, {4, -0.948305213178815}, {6, 1.1665940843254887}});
 }
 
 // ---------------------------------------------------------------- excitatory_inhibitory

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli_util.hpp"
+#include "support/kernel_checks.hpp"
 #include "io/h5.hpp"
 #include "ratenet/dynamics.hpp"
 #include "ratenet/errors.hpp"
@@ -18,43 +19,12 @@
 #include "ratenet/models.hpp"
 #include "ratenet/rng.hpp"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 using namespace ratenet_test;
 namespace h5 = ratenet::h5;
 
 namespace {
 
 constexpr double unit_roundoff32 = 0x1p-24;
-
-Eigen::MatrixXd gaussian(Eigen::Index r, Eigen::Index c, std::uint64_t seed) {
-    ratenet::Rng rng(seed, ratenet::Stream::network);
-    Eigen::MatrixXd M(r, c);
-    for (Eigen::Index j = 0; j < c; ++j)
-        for (Eigen::Index i = 0; i < r; ++i) M(i, j) = rng.normal();
-    return M;
-}
-
-bool same_bits(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(double) * static_cast<std::size_t>(a.size())) == 0;
-}
-
-template <class F>
-auto with_threads(int threads, F&& f) {
-#ifdef _OPENMP
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(threads);
-    auto r = f();
-    omp_set_num_threads(saved);
-    return r;
-#else
-    (void)threads;
-    return f();
-#endif
-}
 
 ratenet::Network tanh_network(Eigen::Index n, ratenet::Form form, bool sparse, std::uint64_t seed) {
     ratenet::RandomGaussianParams p;
