@@ -128,8 +128,7 @@ io::PrecisionCheck float32_check(Network& net, const Eigen::VectorXd& x0, const 
     o.dt_out = (o.t_end - o.t_start) / 100.0;
     Samples s32, s64;
     (void)integrate(net, x0, o, s32);
-    const auto w32 = std::move(net.W32);
-    net.W32.reset();
+    const auto w32 = std::move(net.W32);  // float64 products for the reference
     (void)integrate(net, x0, o, s64);
     net.W32 = w32;
     io::PrecisionCheck c;

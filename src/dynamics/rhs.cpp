@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <type_traits>
 
 #include "linalg/dense.hpp"
 #include "linalg/sparse.hpp"
@@ -108,49 +109,83 @@ void rhs_float32(const Network& net, const CouplingF32& c, const Eigen::VectorXd
     }
 }
 
-// The active-neuron path of jacobian_times with the products in float32: the
-// same panels as the float64 path, gathered from the float32 W.
-void indicator_times_float32(const Network& net, const CouplingF32& c, double gain, const Eigen::MatrixXd& Q,
-                             Eigen::MatrixXd& out, Workspace& ws, Eigen::Index n_active, Eigen::Index p, bool threaded) {
-    const Eigen::Index n = net.size(), k = Q.cols();
+// The active-neuron path of jacobian_times for a dense W. The active rows (rate)
+// or columns (current) of W are gathered in panels of at most `panel` neurons, so
+// the scratch stays O(N) beyond W however many are active; each panel is one
+// matrix-matrix product. The buffers keep their size between calls (resizing to
+// the active count would reallocate every call), and the gathers run column by
+// column, the contiguous direction. Scalar = float: from the float32 copy of W,
+// Q rounded once, and (current form) the sum over panels in float32, added to
+// out once.
+template <class Scalar>
+void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& W,
+                           double gain, const Eigen::MatrixXd& Q, Eigen::MatrixXd& out, Workspace& ws,
+                           Eigen::Index n_active) {
+    using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    constexpr bool f32 = std::is_same_v<Scalar, float>;
+    constexpr Eigen::Index panel = 512;
+    const Eigen::Index n = net.size(), k = Q.cols(), p = std::min(panel, n);
     const auto* act = ws.active.data();
-    const auto gf = static_cast<float>(gain);
-    if (ws.Qf.rows() != n || ws.Qf.cols() != k) ws.Qf.resize(n, k);
+    const bool threaded = static_cast<double>(n) * static_cast<double>(p) >= linalg::gather_parallel_work;
+    const auto g = static_cast<Scalar>(gain);
+    auto sized = [](Mat& M, Eigen::Index r, Eigen::Index c) -> Mat& {
+        if (M.rows() != r || M.cols() != c) M.resize(r, c);
+        return M;
+    };
+    Mat& packed = [&]() -> Mat& {
+        if constexpr (f32) return ws.packedf;
+        else return ws.packed;
+    }();
     if (net.form == Form::rate) {
-        ws.Qf = Q.cast<float>();
-        if (ws.packedf.rows() != p || ws.packedf.cols() != n) ws.packedf.resize(p, n);
-        if (ws.Kf.rows() != p || ws.Kf.cols() != k) ws.Kf.resize(p, k);
+        // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
+        const Mat& right = [&]() -> const Mat& {
+            if constexpr (f32) return ws.Qf = Q.cast<float>();
+            else return Q;
+        }();
+        Mat& tmp = [&]() -> Mat& {
+            if constexpr (f32) return ws.Kf;
+            else return ws.tmp;
+        }();
+        sized(packed, p, n);
+        sized(tmp, p, k);
         for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
             const Eigen::Index m = std::min(p, n_active - s0);
             const auto* rows = act + s0;
-            auto P = ws.packedf.topRows(m);
+            auto P = packed.topRows(m);
 #pragma omp parallel for schedule(static) if (threaded)
             for (Eigen::Index j = 0; j < n; ++j)
-                for (Eigen::Index a = 0; a < m; ++a) P(a, j) = c.W(rows[a], j);
-            auto T = ws.Kf.topRows(m);
-            linalg::gemm(gf, P, ws.Qf, 0.0f, T);
+                for (Eigen::Index a = 0; a < m; ++a) P(a, j) = W(rows[a], j);
+            auto T = tmp.topRows(m);
+            linalg::gemm(g, P, right, Scalar(0), T);
 #pragma omp parallel for schedule(static) if (threaded)
-            for (Eigen::Index col = 0; col < k; ++col)
-                for (Eigen::Index a = 0; a < m; ++a) out(rows[a], col) += static_cast<double>(T(a, col));
+            for (Eigen::Index c = 0; c < k; ++c)
+                for (Eigen::Index a = 0; a < m; ++a) out(rows[a], c) += static_cast<double>(T(a, c));
         }
-    } else {
-        // Sum over panels in float32, added to out (= -Q) once.
-        if (ws.packedf.rows() != n || ws.packedf.cols() != p) ws.packedf.resize(n, p);
-        if (ws.Kf.rows() != n || ws.Kf.cols() != k) ws.Kf.resize(n, k);
-        ws.Kf.setZero();
-        for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
-            const Eigen::Index m = std::min(p, n_active - s0);
-            const auto* cols = act + s0;
-            auto P = ws.packedf.leftCols(m);
-            auto T = ws.Qf.topRows(m);
-#pragma omp parallel for schedule(static) if (threaded)
-            for (Eigen::Index a = 0; a < m; ++a) P.col(a) = c.W.col(cols[a]);
-            for (Eigen::Index col = 0; col < k; ++col)
-                for (Eigen::Index a = 0; a < m; ++a) T(a, col) = static_cast<float>(Q(cols[a], col));
-            linalg::gemm(gf, P, T, 1.0f, ws.Kf);
-        }
-        out += ws.Kf.cast<double>();
+        return;
     }
+    // W diag(d) Q = gain * sum over panels of W(:, panel) Q(panel, :), less Q.
+    Mat& tmp = [&]() -> Mat& {
+        if constexpr (f32) return ws.Qf;
+        else return ws.tmp;
+    }();
+    Mat& acc = [&]() -> Mat& {
+        if constexpr (f32) return sized(ws.Kf, n, k).setZero();
+        else return out;
+    }();
+    sized(packed, n, p);
+    sized(tmp, p, k);
+    for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
+        const Eigen::Index m = std::min(p, n_active - s0);
+        const auto* cols = act + s0;
+        auto P = packed.leftCols(m);
+        auto T = tmp.topRows(m);
+#pragma omp parallel for schedule(static) if (threaded)
+        for (Eigen::Index a = 0; a < m; ++a) P.col(a) = W.col(cols[a]);
+        for (Eigen::Index c = 0; c < k; ++c)
+            for (Eigen::Index a = 0; a < m; ++a) T(a, c) = static_cast<Scalar>(Q(cols[a], c));
+        linalg::gemm(g, P, T, Scalar(1), acc);
+    }
+    if constexpr (f32) out += ws.Kf.cast<double>();
 }
 
 }  // namespace
@@ -289,50 +324,8 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
             out += ws.Ct.transpose();
         }
     } else if (indicator) {
-        // The active rows (rate) or columns (current) of W are gathered in panels of at
-        // most `panel` neurons, so the scratch stays O(N) beyond W however many are
-        // active; each panel is one matrix-matrix product. The buffers keep their size
-        // between calls (resizing to the active count would reallocate every call), and
-        // the gathers run column by column, the contiguous direction.
-        constexpr Eigen::Index panel = 512;
-        const Eigen::Index p = std::min(panel, n);
-        const auto* act = ws.active.data();
-        const bool threaded = static_cast<double>(n) * static_cast<double>(p) >= linalg::gather_parallel_work;
-        if (f32 != nullptr) {
-            indicator_times_float32(net, *f32, gain, Q, out, ws, n_active, p, threaded);
-        } else if (net.form == Form::rate) {
-            // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
-            if (ws.packed.rows() != p || ws.packed.cols() != n) ws.packed.resize(p, n);
-            if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
-            for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
-                const Eigen::Index m = std::min(p, n_active - s0);
-                const auto* rows = act + s0;
-                auto P = ws.packed.topRows(m);
-#pragma omp parallel for schedule(static) if (threaded)
-                for (Eigen::Index j = 0; j < n; ++j)
-                    for (Eigen::Index a = 0; a < m; ++a) P(a, j) = net.W(rows[a], j);
-                auto T = ws.tmp.topRows(m);
-                linalg::gemm(gain, P, Q, 0.0, T);
-#pragma omp parallel for schedule(static) if (threaded)
-                for (Eigen::Index c = 0; c < k; ++c)
-                    for (Eigen::Index a = 0; a < m; ++a) out(rows[a], c) += T(a, c);
-            }
-        } else {
-            // W diag(d) Q = gain * sum over panels of W(:, panel) Q(panel, :), less Q.
-            if (ws.packed.rows() != n || ws.packed.cols() != p) ws.packed.resize(n, p);
-            if (ws.tmp.rows() != p || ws.tmp.cols() != k) ws.tmp.resize(p, k);
-            for (Eigen::Index s0 = 0; s0 < n_active; s0 += p) {
-                const Eigen::Index m = std::min(p, n_active - s0);
-                const auto* cols = act + s0;
-                auto P = ws.packed.leftCols(m);
-                auto T = ws.tmp.topRows(m);
-#pragma omp parallel for schedule(static) if (threaded)
-                for (Eigen::Index a = 0; a < m; ++a) P.col(a) = net.W.col(cols[a]);
-                for (Eigen::Index c = 0; c < k; ++c)
-                    for (Eigen::Index a = 0; a < m; ++a) T(a, c) = Q(cols[a], c);
-                linalg::gemm(gain, P, T, 1.0, out);
-            }
-        }
+        if (f32 != nullptr) active_panel_products(net, f32->W, gain, Q, out, ws, n_active);
+        else active_panel_products(net, net.W, gain, Q, out, ws, n_active);
     } else if (net.sparse) {
         if (net.form == Form::rate) {
             ws.Bt = Q.transpose();
