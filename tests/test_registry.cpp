@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "io/h5.hpp"
 #include "io/schema.hpp"
 #include "ratenet/errors.hpp"
+#include "ratenet/meanfield.hpp"
 
 using namespace ratenet;
 using namespace ratenet_test;
@@ -202,6 +204,34 @@ seeds = 2
     EXPECT_DOUBLE_EQ(cov[2 * 21], var[2]);  // C(0) is the variance
     const auto check = run_ratenet("schema --check ac.h5", dir.path());
     EXPECT_EQ(check.code, 0) << check.out;
+    // The rate's curve is recorded beside the state's; tanh(h) varies less than h.
+    const auto rvar = g.read_doubles("results/rate_variance");
+    EXPECT_GT(rvar[2], 0.01);
+    EXPECT_LT(rvar[2], var[2]);
+    // The mean-field theory of this network: Delta(0) = 0 below g = 1, the energy
+    // condition's Delta0 above it, the same for both seeds (it does not depend on the draw).
+    const auto dvar = g.read_doubles("results/dmft_variance");
+    EXPECT_EQ(dvar[0], 0.0);
+    EXPECT_NEAR(dvar[2], ratenet::tanh_delta0(2.5, ratenet::gaussian_trapezoid(121)), 1e-10);
+    EXPECT_EQ(dvar[2], dvar[3]);
+    EXPECT_EQ(g.read_doubles("results/dmft_autocovariance")[2 * 21], dvar[2]);
+
+    // Where the theory does not apply (an input), its fields are NaN.
+    std::string text = read_text(dir / "ac.toml");
+    text.replace(text.find("[initial]"), 9, "[input]\nb = 0.1\n[initial]");
+    write_text(dir / "ac_input.toml", text);
+    ASSERT_EQ(run_ratenet("sweep ac_input.toml -o ac_input.h5", dir.path()).code, 0);
+    h5::File fi(dir / "ac_input.h5", h5::File::Mode::read_only);
+    for (double v : fi.group("sweep").read_doubles("results/dmft_variance")) EXPECT_TRUE(std::isnan(v));
+
+    // The key of earlier versions is refused by name, with exit 2 and no output.
+    text = read_text(dir / "ac.toml");
+    text.replace(text.find("[autocorrelation]"), 17, "[autocorrelation]\nvariable = \"rate\"");
+    write_text(dir / "ac_old.toml", text);
+    const auto old = run_ratenet("sweep ac_old.toml -o ac_old.h5", dir.path());
+    EXPECT_EQ(old.code, 2);
+    EXPECT_NE(old.err.find("autocorrelation.variable = \"rate\": no longer a key"), std::string::npos) << old.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "ac_old.h5"));
 }
 
 // `sweep --dry-run` plans without running or writing, and its size estimate
@@ -255,7 +285,7 @@ seeds = 50
     EXPECT_NE(fp.out.find("sbatch --array=0-7"), std::string::npos) << fp.out;
     const auto ac = run_ratenet("sweep ac.toml --dry-run", dir.path());
     ASSERT_EQ(ac.code, 0) << ac.err;
-    EXPECT_NE(ac.out.find("(45 result values per point)"), std::string::npos) << ac.out;  // 2 x 21 lags + 3 scalars
+    EXPECT_NE(ac.out.find("(199 result values per point)"), std::string::npos) << ac.out;  // 9 x 21 lags + 10 scalars
     EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 2) << "a dry run wrote files";
     // The real runs, against the estimates.
     for (const auto& [cfg, plan] : {std::pair<std::string, const ratenet_test::RunResult*>{"fp", &fp}, {"ac", &ac}}) {

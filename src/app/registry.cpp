@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "io/job.hpp"
@@ -13,6 +14,7 @@
 #include "ratenet/autocorrelation.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/integrate.hpp"
+#include "ratenet/models.hpp"
 #include "ratenet/rng.hpp"
 
 namespace ratenet::app {
@@ -247,6 +249,25 @@ std::int64_t autocorrelation_axis(const Config& cfg, std::string_view, const Poi
     return io::read_autocorrelation(cfg, net, seeds).n_lags();  // lag
 }
 
+// The gain g when the network is one dynamic mean-field theory describes
+// exactly as N -> infinity: random_gaussian (not symmetric, mu = 0), current
+// form, tanh, tau = 1, no input of any kind. Otherwise a reason.
+std::optional<double> tanh_dmft_gain(const Config& cfg, const Network& net, std::string& why) {
+    if (net.model.name != "random_gaussian") why = "model is not random_gaussian";
+    else if (net.form != Form::current) why = "network.form is not \"current\"";
+    else if (net.phi.kind != TransferKind::tanh) why = "transfer is not tanh";
+    else if ((net.tau.array() != 1.0).any()) why = "tau is not 1";
+    else if ((net.input.b.array() != 0.0).any() || !net.input.is_constant() || net.input.noise_sigma > 0)
+        why = "the input is not zero";
+    if (!why.empty()) return std::nullopt;
+    io::Section m = cfg.section("model");
+    const ParamSet p = io::read_model_params(m, *find_model("random_gaussian"));
+    if (p.real("mu") != 0.0) why = "model.mu is not 0";
+    else if (p.boolean("symmetric")) why = "model.symmetric is true";
+    if (!why.empty()) return std::nullopt;
+    return p.real("g");
+}
+
 PointResult run_autocorrelation(const Config& cfg, const PointContext& ctx) {
     const io::Seeds seeds = io::read_seeds(cfg);
     const Network net = io::read_network(cfg, seeds);
@@ -255,13 +276,34 @@ PointResult run_autocorrelation(const Config& cfg, const PointContext& ctx) {
     opt.stop = ctx.stop;
     const AutocorrelationResult r = autocorrelation(net, x0, opt);
     auto vec = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-    return {std::string(to_string(r.status)),
-            {{"lag_time", vec(r.lag)},
-             {"autocovariance", vec(r.C)},
-             {"variance", {r.variance}},
-             {"tau_c", {r.tau_c}},
-             {"mean", {r.mean}}},
-            0.0};
+    const auto L = static_cast<std::size_t>(r.lag.size());
+    const std::vector<double> none(L, nan);
+    PointResult out{std::string(to_string(r.status)),
+                    {{"lag_time", vec(r.lag)},
+                     {"autocovariance", vec(r.state.C)},
+                     {"autocovariance_error", vec(r.state.C_error)},
+                     {"variance", {r.state.variance}},
+                     {"tau_c", {r.state.tau_c}},
+                     {"mean", {r.state.mean}},
+                     {"rate_autocovariance", vec(r.rate.C)},
+                     {"rate_autocovariance_error", vec(r.rate.C_error)},
+                     {"rate_variance", {r.rate.variance}},
+                     {"rate_tau_c", {r.rate.tau_c}},
+                     {"rate_mean", {r.rate.mean}}},
+                    0.0};
+    std::string why;
+    DmftAutocovariance d;
+    if (const auto g = tanh_dmft_gain(cfg, net, why)) d = tanh_dmft_autocovariance(*g, opt);
+    auto& v = out.values;
+    v.push_back({"dmft_autocovariance", d.ok ? vec(d.state) : none});
+    v.push_back({"dmft_window_bias", d.ok ? vec(d.state_bias) : none});
+    v.push_back({"dmft_variance", {d.ok ? d.delta0 : nan}});
+    v.push_back({"dmft_tau_c", {d.ok ? d.tau_c : nan}});
+    v.push_back({"dmft_rate_autocovariance", d.ok ? vec(d.rate) : none});
+    v.push_back({"dmft_rate_window_bias", d.ok ? vec(d.rate_bias) : none});
+    v.push_back({"dmft_rate_variance", {d.ok ? d.rate_variance : nan}});
+    v.push_back({"dmft_rate_tau_c", {d.ok ? d.rate_tau_c : nan}});
+    return out;
 }
 
 std::vector<Analysis> make() {
@@ -322,20 +364,52 @@ std::vector<Analysis> make() {
                   result("mean_trace", {"point"}, rate_units, "mean Jacobian trace", "time average of the Jacobian's trace",
                          "analysis `lyapunov`")},
                  validate_lyapunov, run_lyapunov, lyapunov_axis});
-    a.push_back({"autocorrelation", "autocorrelation",
-                 "population-averaged autocovariance C(tau) of the state or the rate, and its correlation time",
-                 {{"lag", "time lag"}},
-                 {result("lag_time", {"point", "lag"}, time_units, "time lag", "the lags 0, dt_sample, ..., max_lag",
-                         "analysis `autocorrelation`"),
-                  result("autocovariance", {"point", "lag"}, "(unit of the variable)^2", "autocovariance C(tau)",
-                         "population average of each neuron's autocovariance at each lag", "analysis `autocorrelation`"),
-                  result("variance", {"point"}, "(unit of the variable)^2", "variance C(0)", "C at lag 0",
-                         "analysis `autocorrelation`"),
-                  result("tau_c", {"point"}, time_units, "correlation time",
-                         "integral of C(tau) / C(0) over [0, max_lag] (NaN when C(0) = 0)", "analysis `autocorrelation`"),
-                  result("mean", {"point"}, model_units, "mean", "time and population average of the variable",
-                         "analysis `autocorrelation`")},
-                 validate_autocorrelation, run_autocorrelation, autocorrelation_axis});
+    {
+        const std::string_view var = "(unit of the variable)^2", ac = "analysis `autocorrelation`";
+        const std::string_view dmft =
+            "dynamic mean-field theory (Sompolinsky, Crisanti & Sommers 1988) for this network (random_gaussian, mu = 0, "
+            "current form, tanh, tau = 1, no input; else NaN): ";
+        static const std::vector<std::string> d = {
+            std::string(dmft) + "Delta(tau), the autocovariance of h",
+            std::string(dmft) + "expected offset of the estimate from the theory, from subtracting the window's mean "
+                                "(about -2 tau_c C(0) / t_sim)",
+            std::string(dmft) + "Delta(0)",
+            std::string(dmft) + "integral of Delta(tau) / Delta(0) over [0, max_lag] (NaN for g <= 1)",
+            std::string(dmft) + "C(Delta(tau)) = <tanh(h(t)) tanh(h(t + tau))>, the autocovariance of the rate",
+            std::string(dmft) + "the same offset for the rate",
+            std::string(dmft) + "C(Delta(0)), the rate's variance",
+            std::string(dmft) + "integral of C(Delta(tau)) / C(Delta(0)) over [0, max_lag] (NaN for g <= 1)"};
+        a.push_back(
+            {"autocorrelation", "autocorrelation",
+             "population-averaged autocovariance C(tau) of the state and of the rate, with errors over neurons, and "
+             "the mean-field Delta(tau) where it applies",
+             {{"lag", "time lag"}},
+             {result("lag_time", {"point", "lag"}, time_units, "time lag", "the lags 0, dt_sample, ..., max_lag", ac),
+              result("autocovariance", {"point", "lag"}, var, "autocovariance C(tau)",
+                     "population average of each neuron's autocovariance of the state (h in the current form)", ac),
+              result("autocovariance_error", {"point", "lag"}, var, "standard error of C(tau)",
+                     "standard error of that average over neurons", ac),
+              result("variance", {"point"}, var, "variance C(0)", "C at lag 0", ac),
+              result("tau_c", {"point"}, time_units, "correlation time",
+                     "integral of C(tau) / C(0) over [0, max_lag] (NaN when C(0) = 0)", ac),
+              result("mean", {"point"}, model_units, "mean", "time and population average of the state", ac),
+              result("rate_autocovariance", {"point", "lag"}, var, "rate autocovariance",
+                     "the same for the rate (phi(h) in the current form, x in the rate form)", ac),
+              result("rate_autocovariance_error", {"point", "lag"}, var, "standard error",
+                     "standard error over neurons of the rate's autocovariance", ac),
+              result("rate_variance", {"point"}, var, "rate variance", "the rate's autocovariance at lag 0", ac),
+              result("rate_tau_c", {"point"}, time_units, "rate correlation time", "tau_c of the rate", ac),
+              result("rate_mean", {"point"}, model_units, "mean rate", "time and population average of the rate", ac),
+              result("dmft_autocovariance", {"point", "lag"}, var, "mean-field Delta(tau)", d[0], ac),
+              result("dmft_window_bias", {"point", "lag"}, var, "window bias", d[1], ac),
+              result("dmft_variance", {"point"}, var, "mean-field Delta(0)", d[2], ac),
+              result("dmft_tau_c", {"point"}, time_units, "mean-field correlation time", d[3], ac),
+              result("dmft_rate_autocovariance", {"point", "lag"}, var, "mean-field rate autocovariance", d[4], ac),
+              result("dmft_rate_window_bias", {"point", "lag"}, var, "window bias of the rate", d[5], ac),
+              result("dmft_rate_variance", {"point"}, var, "mean-field rate variance", d[6], ac),
+              result("dmft_rate_tau_c", {"point"}, time_units, "mean-field rate correlation time", d[7], ac)},
+             validate_autocorrelation, run_autocorrelation, autocorrelation_axis});
+    }
     return a;
 }
 

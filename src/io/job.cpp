@@ -369,8 +369,10 @@ AutocorrelationOptions read_autocorrelation(const Config& cfg, const Network& ne
     o.t_sim = s.number("t_sim", o.t_sim);
     o.dt_sample = s.number("dt_sample", o.dt_sample);
     o.max_lag = s.number("max_lag", o.max_lag);
-    const std::string var = s.string("variable", std::string(to_string(o.variable)));
-    if (!parse_correlated_variable(var, o.variable)) s.fail("variable", "\"" + var + "\"", "must be \"state\" or \"rate\"");
+    if (s.has("variable"))
+        s.fail("variable", "\"" + s.string("variable", "") + "\"",
+               "no longer a key: both variables are recorded (autocovariance of the state, rate_autocovariance of the "
+               "rate); remove it");
     try {
         o.validate(net.size());
         if (net.input.noise_sigma > 0 && in.method != Method::euler)
