@@ -14,8 +14,10 @@ the source tree with ``PYTHONPATH=analysis``::
 The file layout is described in docs/file-format.md (format version 2; version
 1 files are read too).  A file written with ``[output] network = "recipe"``
 does not store W: ``Network.W`` rebuilds it with ``ratenet network`` on first
-use (see :func:`rebuild_network`). Importing the package changes nothing global: no
-matplotlib backend, no rcParams, no environment variables.
+use (see :func:`rebuild_network`).  :func:`autocorrelation` averages an
+``autocorrelation`` sweep over its seeds and sets it beside the mean-field
+theory.  Importing the package changes nothing global: no matplotlib backend,
+no rcParams, no environment variables.
 """
 
 from .errors import RatenetBinaryError, RatenetFormatError
@@ -33,6 +35,7 @@ from .reader import (
     Verification,
     open_file,
 )
+from .autocorrelation import autocorrelation
 from .labelled import RatenetData, open, open_points, open_runs, open_sweep, read_point  # noqa: A004 - open() as xarray's open_dataset
 from .runs import RatenetRunError, rebuild_network, run, to_toml
 
@@ -49,6 +52,7 @@ __all__ = [
     "open_sweep",
     "read_point",
     "RatenetData",
+    "autocorrelation",
     "SUPPORTED_FORMAT_VERSION",
     "RatenetFile",
     "open_file",

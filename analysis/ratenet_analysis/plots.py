@@ -1,6 +1,8 @@
 """Figures for ratenet files (matplotlib).
 
-Each ``plot_*`` function takes the reader's dataclass and returns a Figure.
+Each ``plot_*`` function takes the reader's dataclass and returns a Figure
+(:func:`plot_autocorrelation` takes what :func:`ratenet_analysis.autocorrelation`
+takes).
 :func:`figures_for` lists every figure a file supports; :func:`save` writes
 PNG or PDF by the extension.  Figures have a fixed size (``FIGSIZE`` inches at
 ``DPI``), so a PNG is ``FIGSIZE * DPI`` pixels.
@@ -31,6 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from .autocorrelation import FIELDS as AUTOCORRELATION_FIELDS
 from .reader import Chaos, FixedPoints, Lyapunov, Network, Permitted, RatenetFile, Sweep, Trajectory
 
 FIGSIZE = (10.0, 6.0)
@@ -214,6 +217,7 @@ PARAM_LABELS: Dict[str, Tuple[str, str]] = {
     "t_warmup": ("warm-up time", "units of $\\tau$"),
     "t_ons": ("orthonormalisation interval", "units of $\\tau$"),
     "max_lag": ("maximal lag", "units of $\\tau$"),
+    "dt_sample": ("sampling interval", "units of $\\tau$"),
     "tau": ("time constant $\\tau$", "model time units"),
     "seed_index": ("seed index", "count"),
 }
@@ -1142,6 +1146,98 @@ def plot_sweep_curves(sw: Sweep, y: str, x: Optional[str] = None, lag: Optional[
     return fig
 
 
+@styled
+def plot_autocorrelation(source, variable: str = "state", f: Optional[RatenetFile] = None):
+    """The autocovariance of an ``autocorrelation`` sweep beside the dynamic mean-field theory.
+
+    One colour per swept value (per combination of values when several keys
+    are swept): the simulated C(tau), mean over the seeds with a band of ± one
+    standard error (over seeds; over neurons with one seed), the theory as the
+    estimator should see it (``dmft_seen``: Delta(tau) plus the bias of the
+    finite window's mean) dashed, and the pure theory Delta(tau) dotted and
+    light.  Theory lines are left out where the theory does not apply (NaN).
+
+    Parameters
+    ----------
+    source : str, os.PathLike, RatenetData, RatenetFile, Sweep or xarray.Dataset
+        Anything :func:`ratenet_analysis.autocorrelation` accepts, or the
+        Dataset it returned.
+    variable : {"state", "rate"}, optional
+        The autocovariance of the state h (default) or of the rate phi(h);
+        ignored when ``source`` is already the Dataset of
+        :func:`ratenet_analysis.autocorrelation`.
+    f : RatenetFile, optional
+        The file (for the run status); taken from ``source`` when that is one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel; the simulated lines have gid ``"simulation"``, the dashed
+        ones ``"dmft_seen"``, the dotted ones ``"dmft"``.
+    """
+    import xarray as xr
+
+    from .autocorrelation import autocorrelation
+
+    if isinstance(source, xr.Dataset) and "dmft_seen" in source and "C" in source:
+        ac = source
+    else:
+        ac = autocorrelation(source, variable)
+    if f is None and isinstance(source, RatenetFile):
+        f = source
+    variable = str(ac.attrs.get("variable", variable))
+    swept = [d for d in ac["C"].dims if d != "lag"]
+    C = ac["C"].transpose(*swept, "lag")
+    lag = ac["lag"].values
+    combos = list(np.ndindex(*[ac.sizes[d] for d in swept])) if swept else [()]
+    fig, ax = new_figure()
+    cm = colormap(SEQ_CMAP)
+    n_theory = 0
+    for k, pos in enumerate(combos):
+        sel = {d: i for d, i in zip(swept, pos)}
+        c = cm(0.85 * k / max(1, len(combos) - 1))
+        y = C.isel(sel).values
+        e = ac["C_error"].transpose(*swept, "lag").isel(sel).values
+        m = np.isfinite(y)
+        if not m.any():
+            continue  # no completed seed at this grid point
+        named = [d for d in swept if ac.sizes[d] > 1] or swept  # keys with one value only: not in the label
+        label = ", ".join(f"{_param_name(d)} = {ac[d].values[sel[d]]:g}" for d in named) or "simulation"
+        ax.plot(lag[m], y[m], color=c, lw=1.8, label=label, gid="simulation", zorder=3)
+        band = m & np.isfinite(e)
+        ax.fill_between(lag[band], (y - e)[band], (y + e)[band], color=c, alpha=0.25, lw=0, zorder=2)
+        for name, ls, lw, alpha in (("dmft_seen", "--", 1.5, 1.0), ("dmft", ":", 1.3, 0.7)):
+            t = ac[name].transpose(*swept, "lag").isel(sel).values
+            mt = np.isfinite(t)
+            if mt.any():
+                ax.plot(lag[mt], t[mt], color=c, ls=ls, lw=lw, alpha=alpha, gid=name, label="_nolegend_", zorder=4)
+                n_theory += 1
+    ax.axhline(0, color="0.6", lw=0.7, zorder=1, gid="zero")
+    handles, labels = ax.get_legend_handles_labels()
+    if n_theory:
+        handles += [Line2D([], [], color="0.3", ls="--", lw=1.5), Line2D([], [], color="0.3", ls=":", lw=1.3, alpha=0.7)]
+        labels += ["mean-field theory + window bias", "mean-field theory"]
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.set_xlabel(quantity_label(ac["lag"].attrs.get("long_name", "time lag"), ac["lag"].attrs.get("units", ""),
+                                 "units of $\\tau$"))
+    ax.set_ylabel(quantity_label(ac["C"].attrs.get("long_name", "autocovariance C(tau)"), ac["C"].attrs.get("units", "")))
+    S = int(ac.attrs.get("seeds", 0))
+    ns = ac["n_seeds"].values
+    if S > 1 and np.all(ns[ns > 0] > 1):
+        what = f"lines: mean over {_plural(S, 'seed')}; bands: $\\pm$ s.e.m."
+    elif S == 1 or np.all(ns[ns > 0] == 1):
+        what = "lines: single runs; bands: $\\pm$ s.e. over neurons"
+    else:
+        what = "lines: mean over the completed seeds; bands: $\\pm$ s.e.m. (s.e. over neurons for one seed)"
+    if not n_theory:
+        what += "; no mean-field theory for this network"
+    ax.set_title(what, loc="left", fontsize=10)
+    of = "the state" if variable == "state" else "the rate"
+    _suptitle(fig, f, f"Autocovariance of {of}" + (": simulation and dynamic mean-field theory" if n_theory else ""))
+    return fig
+
+
 # --------------------------------------------------------------------------- chaos
 
 
@@ -1208,11 +1304,21 @@ def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[s
 # --------------------------------------------------------------------------- dispatch
 
 
+def _has_xarray() -> bool:
+    """Whether xarray and pandas (optional dependencies, needed by :func:`plot_autocorrelation`) are installed."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("xarray", "pandas"))
+
+
 def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
     """Every figure the file supports, by name, the main one first.
 
     Each figure appears once: a sweep's per-result figures leave out the one
-    that is the same as the main ``"sweep"`` figure.
+    that is the same as the main ``"sweep"`` figure.  A sweep of the
+    ``autocorrelation`` analysis starts with ``"autocorrelation"`` and
+    ``"autocorrelation_rate"`` (:func:`plot_autocorrelation`, when xarray is
+    installed), then the generic sweep figures.
 
     Parameters
     ----------
@@ -1254,6 +1360,11 @@ def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
             out["network"] = lambda: plot_network(net, f)
         elif g == "sweep":
             sw = f.sweep()
+            if sw.analysis == "autocorrelation" and _has_xarray():
+                # the seed-averaged C(tau) beside the theory first: the main figure
+                for var, name in (("state", "autocorrelation"), ("rate", "autocorrelation_rate")):
+                    if all(r in sw.results for r in ["lag_time", *AUTOCORRELATION_FIELDS[var].values()]):
+                        out[name] = (lambda var=var: plot_autocorrelation(sw, var, f=f))
             out["sweep"] = lambda: plot_sweep(sw, f=f)
             dy, dx, dby = sweep_defaults(sw)
             made = {(dy, dx, dby)}
