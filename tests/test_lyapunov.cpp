@@ -418,6 +418,8 @@ void expect_bitwise_equal(const LyapunovResult& a, const LyapunovResult& b) {
     EXPECT_TRUE(a.twin_lambda1 == b.twin_lambda1);
     EXPECT_TRUE(a.trace.times == b.trace.times);
     EXPECT_TRUE(a.trace.values == b.trace.values);
+    EXPECT_TRUE(a.participation_ratio == b.participation_ratio);
+    EXPECT_TRUE(a.local_exponents == b.local_exponents);
     EXPECT_EQ(a.steps, b.steps);
 }
 
@@ -431,8 +433,10 @@ TEST(Lyapunov, ResumeFromCheckpointIsBitwiseIdentical) {
     opt.t_sim = 40;
     opt.twin = true;
     opt.trace_rows = 25;
+    opt.t_local = 3;   // 13 windows; the stops below fall inside one
     const auto full = lyapunov_spectrum(net, opt);
     ASSERT_EQ(full.status, RunStatus::completed);
+    ASSERT_EQ(full.local_exponents.rows(), 13);
     // Boundaries 5 (warm-up), 15 (ONS warm-up), 37 (accumulation); and a stop mid-interval.
     for (std::int64_t at : {5, 15, 37}) {
         Recorder rec;
@@ -557,5 +561,96 @@ TEST(Lyapunov, ValidationNamesTheKey) {
     EXPECT_THROW(NetworkTangentSystem{net}, invalid_parameter);
 }
 
+
+// ---------------------------------------------------------------- Lyapunov vectors
+
+namespace {
+// A symmetric matrix with the given eigenvalues and eigenvectors the columns of
+// the normalised Sylvester-Hadamard matrix of order n (a power of two): every
+// entry +-1/sqrt(n), the most delocalised orthonormal basis there is.
+Eigen::MatrixXd hadamard_symmetric(const Eigen::VectorXd& eig) {
+    const Eigen::Index n = eig.size();
+    Eigen::MatrixXd H = Eigen::MatrixXd::Ones(1, 1);
+    while (H.rows() < n) {
+        Eigen::MatrixXd H2(2 * H.rows(), 2 * H.rows());
+        H2 << H, H, H, -H;
+        H = H2;
+    }
+    H /= std::sqrt(static_cast<double>(n));
+    return H * eig.asDiagonal() * H.transpose();
+}
+}  // namespace
+
+// The Lyapunov vectors of a symmetric linear flow are its eigenvectors: with a
+// diagonal A each is one coordinate axis (participation ratio 1); with A's
+// eigenvectors the Hadamard columns each spreads evenly over all n (ratio n).
+// The finite-time exponents of a constant flow are its eigenvalues in every window.
+TEST(LyapunovVectors, ParticipationRatioOfLinearFlows) {
+    Eigen::VectorXd eig(8);
+    eig << 0.5, 0.2, -0.1, -0.3, -0.6, -0.9, -1.3, -2.0;
+    LyapunovOptions opt;
+    opt.dt = 0.01;
+    opt.t_ons = 0.5;
+    opt.t_warmup = 0;
+    opt.t_ons_warmup = 80;   // the smallest gap, 0.2, aligns the vectors to e^-16 by the end of the warm-up
+    opt.t_sim = 20;
+    opt.t_local = 5;
+    opt.x0 = Eigen::VectorXd::Zero(8);
+    for (const bool spread : {false, true}) {
+        ratenet_test::LinearTangentSystem sys(spread ? hadamard_symmetric(eig) : Eigen::MatrixXd(eig.asDiagonal()));
+        const auto r = lyapunov_spectrum(sys, opt);
+        ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+        ASSERT_EQ(r.participation_ratio.size(), 8);
+        for (Eigen::Index i = 0; i < 8; ++i) {
+            EXPECT_NEAR(r.exponents[i], eig[i], 1e-6) << i;
+            EXPECT_NEAR(r.participation_ratio[i], spread ? 8.0 : 1.0, 1e-6) << i << (spread ? " (Hadamard)" : " (diagonal)");
+        }
+        ASSERT_EQ(r.local_exponents.rows(), 4);
+        EXPECT_EQ(r.t_local, 5.0);
+        for (Eigen::Index w = 0; w < 4; ++w)
+            for (Eigen::Index i = 0; i < 8; ++i) EXPECT_NEAR(r.local_exponents(w, i), eig[i], 1e-6) << w << ", " << i;
+    }
+}
+
+// On a chaotic network: the finite-time exponents average to the exponents
+// (the windows tile the accumulation), a window of 20 is the mean of the four
+// windows of 5 it covers, and the participation ratios lie in [1, n].
+TEST(LyapunovVectors, FiniteTimeExponentsOfAChaoticNetwork) {
+    const Network net = tanh_net(60, 3.0, 21);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 6;
+    opt.t_warmup = 50;
+    opt.t_ons_warmup = 20;
+    opt.t_sim = 800;
+    opt.t_local = 5;
+    const auto a = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(a.status, RunStatus::completed) << a.message;
+    ASSERT_EQ(a.local_exponents.rows(), 160);
+    for (Eigen::Index i = 0; i < 6; ++i) {
+        EXPECT_NEAR(a.local_exponents.col(i).mean(), a.exponents[i], 1e-12 * (1 + std::abs(a.exponents[i]))) << i;
+        EXPECT_GE(a.participation_ratio[i], 1.0);
+        EXPECT_LE(a.participation_ratio[i], 60.0);
+    }
+    opt.t_local = 20;
+    const auto b = lyapunov_spectrum(net, opt);
+    ASSERT_EQ(b.local_exponents.rows(), 40);
+    for (Eigen::Index w = 0; w < 40; ++w)
+        for (Eigen::Index i = 0; i < 6; ++i)
+            EXPECT_NEAR(b.local_exponents(w, i), a.local_exponents.block(4 * w, i, 4, 1).mean(), 1e-12) << w << ", " << i;
+    // The window does not change the spectrum, only how it is cut.
+    EXPECT_EQ(a.exponents, b.exponents);
+    EXPECT_EQ(a.participation_ratio, b.participation_ratio);
+    // Bad windows are refused by name.
+    opt.t_local = 0.5;
+    EXPECT_THROW(
+        try { opt.validate(); } catch (const invalid_parameter& e) {
+            EXPECT_EQ(e.key(), "t_local");
+            throw;
+        },
+        invalid_parameter);
+    opt.t_local = 900;
+    EXPECT_THROW(opt.validate(), invalid_parameter);
+}
 }  // namespace
 }  // namespace ratenet

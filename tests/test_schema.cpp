@@ -140,6 +140,10 @@ TEST(Schema, CheckpointConforms) {
     cp.block_sums = Eigen::MatrixXd::Zero(3, 2);
     cp.trace_times = {1.0, 2.0};
     cp.trace_values = {Eigen::VectorXd::Zero(2), Eigen::VectorXd::Ones(2)};
+    cp.pr_sums = Eigen::VectorXd::Constant(2, 3.0);
+    cp.local_partial = Eigen::VectorXd::Zero(2);
+    cp.local_rows = {Eigen::VectorXd::Ones(2)};
+    cp.local_intervals = 4;
     {
         h5::File f(d / "c.h5", h5::File::Mode::create_truncate);
         ratenet::io::write_checkpoint(f, cp);
@@ -153,6 +157,10 @@ TEST(Schema, CheckpointConforms) {
     const auto back = ratenet::io::read_checkpoint(f);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->trace_times, cp.trace_times);
+    EXPECT_EQ(back->pr_sums, cp.pr_sums);
+    ASSERT_EQ(back->local_rows.size(), 1u);
+    EXPECT_EQ(back->local_rows[0], cp.local_rows[0]);
+    EXPECT_EQ(back->local_intervals, 4);
     EXPECT_EQ(f.group("lyapunov/checkpoint").dimensions_of("Q"), (std::vector<std::string>{"neuron", "vector"}));
 }
 

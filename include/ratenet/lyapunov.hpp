@@ -115,6 +115,10 @@ struct LyapunovOptions {
     double bound = 1e6;            // |x_i| above this counts as divergence
     int n_blocks = 20;             // blocks for the error estimate, >= 2
     Eigen::Index trace_rows = 1000;   // at most this many rows of running estimates; 0 = none
+    // Finite-time (local) exponents over consecutive windows of this length during
+    // the accumulation, rounded to whole ONS intervals; 0 = none. A trailing
+    // partial window is left out.
+    double t_local = 0.0;
     bool twin = false;             // cross-check lambda_1 with a renormalised twin trajectory
     double twin_d0 = 1e-8;         // twin separation after each renormalisation
     // euler_map only: also accumulate log|det(I + dt J)| per step (O(n^3) per step:
@@ -139,6 +143,7 @@ struct LyapunovOptions {
     std::int64_t warmup_intervals() const;
     std::int64_t ons_warmup_intervals() const;
     std::int64_t accumulate_intervals() const;
+    std::int64_t local_intervals() const;   // ONS intervals per local window; 0 = none
 };
 
 // Everything needed to continue a run bitwise-identically. Pure data: io writes
@@ -154,6 +159,7 @@ struct LyapunovCheckpoint {
     std::int64_t n_warmup = 0, n_ons_warmup = 0, n_accumulate = 0;   // intervals
     int n_blocks = 0;
     Eigen::Index trace_rows = 0;
+    std::int64_t local_intervals = 0;
     bool twin = false;
     double twin_d0 = 0.0;
     bool volume_check = false;
@@ -176,6 +182,9 @@ struct LyapunovCheckpoint {
     Eigen::VectorXd twin_block_sums;  // n_blocks
     std::vector<double> trace_times;  // convergence trace rows so far
     std::vector<Eigen::VectorXd> trace_values;
+    Eigen::VectorXd pr_sums;          // sum over accumulated intervals of each vector's participation ratio, QR order
+    Eigen::VectorXd local_partial;    // sum of log R_ii in the current local window
+    std::vector<Eigen::VectorXd> local_rows;   // finished local windows: sums of log R_ii
 };
 
 // The decimated convergence trace: running means of the exponents (QR order) at
@@ -206,6 +215,18 @@ struct LyapunovResult {
     int blocks_used = 0;
 
     LyapunovTrace trace;
+
+    // The Lyapunov vectors (the orthonormal Q after each QR, i.e. the backward
+    // Gram-Schmidt vectors): participation ratio PR_i = 1 / sum_j Q_ji^4 of
+    // vector i, averaged over the accumulated intervals, in the order of
+    // exponents. From 1 (one neuron) to n (spread evenly); Engelken, Wolf &
+    // Abbott report PR / n as the vectors' delocalisation.
+    Eigen::VectorXd participation_ratio;
+    // Finite-time exponents (t_local > 0): one row per local window, the mean
+    // growth rate of each vector over it, in the order of exponents. Their
+    // average over rows is the exponents when the windows tile the accumulation.
+    Eigen::MatrixXd local_exponents;
+    double t_local = 0.0;         // window length used (whole ONS intervals)
 
     double sum_exponents = 0.0;
     // Time average of tr J along the accumulated trajectory, with the quadrature of

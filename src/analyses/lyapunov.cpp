@@ -80,6 +80,11 @@ void LyapunovOptions::validate() const {
     if (!(bound > 0.0)) fail("bound", bound, "must be positive");
     if (n_blocks < 2) throw invalid_parameter("n_blocks", std::to_string(n_blocks), "must be at least 2");
     if (trace_rows < 0) throw invalid_parameter("trace_rows", std::to_string(trace_rows), "must be >= 0");
+    if (!(std::isfinite(t_local) && t_local >= 0.0))
+        fail("t_local", t_local, "must be finite and >= 0 (0 = no finite-time exponents)");
+    if (t_local > 0.0 && (t_local < t_ons * (1 - 1e-9) || t_local > t_sim * (1 + 1e-9)))
+        fail("t_local", t_local,
+             "must lie between t_ons (= " + format_value(t_ons) + ") and t_sim (= " + format_value(t_sim) + "), or be 0");
     if (!(std::isfinite(twin_d0) && twin_d0 > 0.0 && twin_d0 < 1.0)) fail("twin_d0", twin_d0, "must be in (0, 1)");
     if (volume_check && dynamics != LyapunovDynamics::euler_map)
         throw invalid_parameter("volume_check", "true", "applies to dynamics = euler_map only");
@@ -103,6 +108,10 @@ std::int64_t LyapunovOptions::warmup_intervals() const { return round_intervals(
 std::int64_t LyapunovOptions::ons_warmup_intervals() const { return round_intervals(t_ons_warmup, t_ons); }
 std::int64_t LyapunovOptions::accumulate_intervals() const {
     return std::max<std::int64_t>(1, round_intervals(t_sim, t_ons));
+}
+
+std::int64_t LyapunovOptions::local_intervals() const {
+    return t_local > 0.0 ? std::max<std::int64_t>(1, round_intervals(t_local, t_ons)) : 0;
 }
 
 double kaplan_yorke_dimension(const Eigen::VectorXd& l, Eigen::Index n, bool& lower_bound) {
@@ -150,6 +159,7 @@ public:
         c.n_accumulate = na_;
         c.n_blocks = blocks_;
         c.trace_rows = opt_.trace_rows;
+        c.local_intervals = opt_.local_intervals();
         c.twin = opt_.twin;
         c.twin_d0 = opt_.twin_d0;
         c.volume_check = opt_.volume_check;
@@ -173,6 +183,8 @@ public:
         c.log_sums = Eigen::VectorXd::Zero(k_);
         c.block_sums = Eigen::MatrixXd::Zero(blocks_, k_);
         c.twin_block_sums = Eigen::VectorXd::Zero(blocks_);
+        c.pr_sums = Eigen::VectorXd::Zero(k_);
+        c.local_partial = Eigen::VectorXd::Zero(k_);
         c.phase = phase_of(0);
     }
 
@@ -190,17 +202,22 @@ public:
         if (cp.n_accumulate != na_) mismatch("t_sim");
         if (cp.n_blocks != blocks_) mismatch("n_blocks");
         if (cp.trace_rows != opt_.trace_rows) mismatch("trace_rows");
+        if (cp.local_intervals != opt_.local_intervals()) mismatch("t_local");
         if (cp.twin != opt_.twin) mismatch("twin");
         if (cp.twin && cp.twin_d0 != opt_.twin_d0) mismatch("twin_d0");
         if (cp.volume_check != opt_.volume_check) mismatch("volume_check");
         const bool shapes = cp.step >= 0 && cp.x.size() == n_ && cp.Q.rows() == n_ && cp.Q.cols() == k_ &&
                             cp.log_sums.size() == k_ && cp.block_sums.rows() == blocks_ &&
                             cp.block_sums.cols() == k_ && cp.twin_block_sums.size() == blocks_ &&
-                            (cp.y.size() == 0 || cp.y.size() == n_) &&
+                            (cp.y.size() == 0 || cp.y.size() == n_) && cp.pr_sums.size() == k_ &&
+                            cp.local_partial.size() == k_ &&
+                            std::all_of(cp.local_rows.begin(), cp.local_rows.end(),
+                                        [&](const Eigen::VectorXd& v) { return v.size() == k_ && v.allFinite(); }) &&
                             cp.trace_times.size() == cp.trace_values.size() && cp.phase == phase_of(cp.step);
         if (!shapes) throw invalid_parameter("checkpoint", "contents", "inconsistent shapes or step");
         const bool finite = cp.x.allFinite() && cp.Q.allFinite() && cp.log_sums.allFinite() &&
                             cp.block_sums.allFinite() && cp.y.allFinite() && cp.twin_block_sums.allFinite() &&
+                            cp.pr_sums.allFinite() && cp.local_partial.allFinite() &&
                             std::isfinite(cp.t) && std::isfinite(cp.trace_sum);
         if (!finite) throw invalid_parameter("checkpoint", "contents", "holds values that are not finite");
         st_ = cp;
@@ -420,6 +437,15 @@ private:
             c.twin_sum += twin_log;
             c.twin_block_sums[b] += twin_log;
             const std::int64_t done = a + 1;
+            // Participation ratio of each vector (unit columns): 1 / sum_j Q_ji^4.
+            for (Eigen::Index i = 0; i < k_; ++i) c.pr_sums[i] += 1.0 / c.Q.col(i).array().square().square().sum();
+            if (c.local_intervals > 0) {
+                c.local_partial += logs_;
+                if (done % c.local_intervals == 0) {
+                    c.local_rows.push_back(c.local_partial);
+                    c.local_partial.setZero();
+                }
+            }
             if (stride_ > 0 && (done % stride_ == 0 || done == na_)) {
                 c.trace_times.push_back(c.t);
                 c.trace_values.push_back(c.log_sums / accumulated_time(done));
@@ -494,6 +520,15 @@ private:
         if (opt_.volume_check) r.volume_rate = c.volume_sum / T;
         r.kaplan_yorke = kaplan_yorke_dimension(r.exponents, n_, r.kaplan_yorke_lower_bound);
         r.entropy_rate = (r.exponents.array() > 0.0).select(r.exponents.array(), 0.0).sum();
+        r.participation_ratio.resize(k_);
+        r.t_local = accumulated_time(c.local_intervals);
+        r.local_exponents.resize(static_cast<Eigen::Index>(c.local_rows.size()), k_);
+        for (Eigen::Index i = 0; i < k_; ++i) {
+            const Eigen::Index o = order[static_cast<std::size_t>(i)];
+            r.participation_ratio[i] = c.pr_sums[o] / static_cast<double>(done);
+            for (std::size_t w = 0; w < c.local_rows.size(); ++w)
+                r.local_exponents(static_cast<Eigen::Index>(w), i) = c.local_rows[w][o] / r.t_local;
+        }
         r.entropy_lower_bound = k_ < n_ && r.exponents[k_ - 1] > 0.0;
         if (opt_.twin && !c.twin_failed) {
             r.twin_lambda1 = c.twin_sum / T;

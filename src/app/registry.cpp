@@ -214,19 +214,21 @@ PointResult run_lyapunov(const Config& cfg, const PointContext& ctx) {
     StopObserver obs(ctx.stop);
     const LyapunovResult r = lyapunov_spectrum(net, opt, obs);
     const auto k = static_cast<std::size_t>(opt.k.value_or(net.size()));
-    std::vector<double> ex(k, nan), er(k, nan);
+    std::vector<double> ex(k, nan), er(k, nan), pr(k, nan);
     // A diverged point reports no exponents (NaN), never the estimates of a blow-up.
     const bool ok = r.status == RunStatus::completed;
     if (ok)
         for (std::size_t i = 0; i < k && static_cast<Eigen::Index>(i) < r.exponents.size(); ++i) {
             ex[i] = r.exponents[static_cast<Eigen::Index>(i)];
             er[i] = r.errors[static_cast<Eigen::Index>(i)];
+            pr[i] = r.participation_ratio[static_cast<Eigen::Index>(i)];
         }
     return {std::string(to_string(r.status)),
             {{"lambda_max", {ex.empty() ? nan : ex[0]}},
              {"lambda_max_error", {er.empty() ? nan : er[0]}},
              {"exponents", ex},
              {"errors", er},
+             {"participation_ratio", pr},
              {"kaplan_yorke", {ok ? r.kaplan_yorke : nan}},
              {"entropy_rate", {ok ? r.entropy_rate : nan}},
              {"sum", {ok ? r.sum_exponents : nan}},
@@ -356,6 +358,8 @@ std::vector<Analysis> make() {
                          "analysis `lyapunov`"),
                   result("errors", {"point", "exponent"}, rate_units, "standard error", "their standard errors",
                          "analysis `lyapunov`"),
+                  result("participation_ratio", {"point", "exponent"}, one, "participation ratio",
+                         "participation ratio of each Lyapunov vector (1 .. N)", "analysis `lyapunov`"),
                   result("kaplan_yorke", {"point"}, one, "Kaplan-Yorke dimension", "Kaplan-Yorke dimension",
                          "analysis `lyapunov`"),
                   result("entropy_rate", {"point"}, rate_units, "entropy rate", "sum of the positive exponents",

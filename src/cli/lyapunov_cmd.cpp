@@ -2,6 +2,7 @@
 #include <optional>
 #include <iostream>
 #include <memory>
+#include <cmath>
 #include <sstream>
 
 #include "cli/common.hpp"

@@ -35,6 +35,7 @@ LyapunovOptions read_lyapunov(const Config& cfg, const Network& net, const Seeds
     o.bound = s.number("bound", o.bound);
     o.n_blocks = static_cast<int>(s.integer("n_blocks", o.n_blocks));
     o.trace_rows = s.integer("trace_rows", o.trace_rows);
+    o.t_local = s.number("t_local", o.t_local);
     o.twin = s.boolean("twin", o.twin);
     o.twin_d0 = s.number("twin_d0", o.twin_d0);
     o.volume_check = s.boolean("volume_check", o.volume_check);
@@ -111,6 +112,10 @@ void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const L
     schema::Writer g(f, "lyapunov", true);
     write_vector(g, "exponents", r.exponents);
     write_vector(g, "errors", r.errors);
+    write_vector(g, "participation_ratio", r.participation_ratio);
+    write_matrix(g, "local_exponents", r.local_exponents.cols() == 0
+                                           ? Eigen::MatrixXd(0, r.exponents.size())
+                                           : r.local_exponents);
     g.finish();
     schema::Writer tg(f, "lyapunov/trace", true);
     write_vector(tg, "t", r.trace.times);
@@ -123,6 +128,7 @@ void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const L
     g.attr("k", static_cast<std::int64_t>(r.exponents.size() > 0 ? r.exponents.size() : opt.k.value_or(n)));
     g.attr("dt", opt.dt);
     g.attr("t_ons", r.t_ons);
+    g.attr("t_local", r.t_local);
     g.attr("t_warmup", r.t_warmup);
     g.attr("t_ons_warmup", r.t_ons_warmup);
     g.attr("t_sim", r.t_sim);
@@ -160,6 +166,7 @@ void write_checkpoint(const h5::File& f, const LyapunovCheckpoint& cp) {
     g.attr("n_accumulate", cp.n_accumulate);
     g.attr("n_blocks", static_cast<std::int64_t>(cp.n_blocks));
     g.attr("trace_rows", static_cast<std::int64_t>(cp.trace_rows));
+    g.attr("local_intervals", cp.local_intervals);
     g.attr("twin", cp.twin);
     g.attr("twin_d0", cp.twin_d0);
     g.attr("volume_check", cp.volume_check);
@@ -182,6 +189,11 @@ void write_checkpoint(const h5::File& f, const LyapunovCheckpoint& cp) {
     Eigen::MatrixXd tv(static_cast<Eigen::Index>(cp.trace_values.size()), cp.k);
     for (std::size_t r = 0; r < cp.trace_values.size(); ++r) tv.row(static_cast<Eigen::Index>(r)) = cp.trace_values[r].transpose();
     write_matrix(g, "trace_values", tv);
+    write_vector(g, "pr_sums", cp.pr_sums);
+    write_vector(g, "local_partial", cp.local_partial);
+    Eigen::MatrixXd lr(static_cast<Eigen::Index>(cp.local_rows.size()), cp.k);
+    for (std::size_t r = 0; r < cp.local_rows.size(); ++r) lr.row(static_cast<Eigen::Index>(r)) = cp.local_rows[r].transpose();
+    write_matrix(g, "local_rows", lr);
     g.finish();
 }
 
@@ -199,6 +211,7 @@ std::optional<LyapunovCheckpoint> read_checkpoint(const h5::File& f) {
     cp.n_accumulate = g.attr_int("n_accumulate");
     cp.n_blocks = static_cast<int>(g.attr_int("n_blocks"));
     cp.trace_rows = g.attr_int("trace_rows");
+    cp.local_intervals = g.attr_int("local_intervals");
     cp.twin = g.attr_int("twin") != 0;
     cp.twin_d0 = g.attr_double("twin_d0");
     cp.volume_check = g.attr_int("volume_check") != 0;
@@ -229,6 +242,11 @@ std::optional<LyapunovCheckpoint> read_checkpoint(const h5::File& f) {
     if (tv.rows() != static_cast<Eigen::Index>(cp.trace_times.size()) || (tv.rows() > 0 && tv.cols() != cp.k))
         throw io_error(f.file(), "checkpoint datasets trace_times and trace_values do not match");
     for (Eigen::Index r = 0; r < static_cast<Eigen::Index>(cp.trace_times.size()); ++r) cp.trace_values.emplace_back(tv.row(r).transpose());
+    cp.pr_sums = read_vector(g, "pr_sums");
+    cp.local_partial = read_vector(g, "local_partial");
+    const Eigen::MatrixXd lr = read_matrix(g, "local_rows");
+    if (lr.rows() > 0 && lr.cols() != cp.k) throw io_error(f.file(), "checkpoint dataset local_rows has the wrong width");
+    for (Eigen::Index r = 0; r < lr.rows(); ++r) cp.local_rows.emplace_back(lr.row(r).transpose());
     return cp;
 }
 
