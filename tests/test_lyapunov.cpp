@@ -652,5 +652,174 @@ TEST(LyapunovVectors, FiniteTimeExponentsOfAChaoticNetwork) {
     opt.t_local = 900;
     EXPECT_THROW(opt.validate(), invalid_parameter);
 }
+
+// ---------------------------------------------------------------- covariant Lyapunov vectors
+
+namespace {
+double abs_cos(const Eigen::VectorXd& a, const Eigen::VectorXd& b) { return std::abs(a.dot(b)) / (a.norm() * b.norm()); }
+}  // namespace
+
+// A linear flow with a non-normal A: the covariant vectors are A's
+// eigenvectors (not orthogonal), while the Gram-Schmidt vectors are not; the
+// growth rates of the covariant vectors are the eigenvalues.
+TEST(CovariantVectors, AreTheEigenvectorsOfALinearFlow) {
+    Eigen::MatrixXd A(4, 4);
+    A << 0.3, 1.0, 0.5, -0.2,
+         0.0, -0.2, 0.8, 0.4,
+         0.0, 0.0, -0.7, 1.1,
+         0.0, 0.0, 0.0, -1.5;
+    const Eigen::MatrixXd B = [] {   // a fixed change of basis, so that A is not triangular
+        Eigen::MatrixXd M(4, 4);
+        M << 1.0, 0.2, -0.3, 0.1, 0.4, 1.0, 0.2, -0.5, -0.1, 0.3, 1.0, 0.6, 0.2, -0.4, 0.1, 1.0;
+        return M;
+    }();
+    const Eigen::MatrixXd Ab = B * A * B.inverse();
+    ratenet_test::LinearTangentSystem sys(Ab);
+    LyapunovOptions opt;
+    opt.dt = 0.01;
+    opt.t_ons = 0.5;
+    opt.t_warmup = 0;
+    opt.t_ons_warmup = 60;
+    opt.t_sim = 100;
+    opt.clv_window = 20;
+    opt.clv_backward = 60;
+    opt.x0 = Eigen::VectorXd::Zero(4);
+    const auto r = lyapunov_spectrum(sys, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    ASSERT_TRUE(r.covariant);
+    const CovariantVectors& cv = *r.covariant;
+    ASSERT_EQ(cv.vectors.size(), 40u);
+    const Eigen::Vector4d eig(0.3, -0.2, -0.7, -1.5);
+    // Eigenvectors of B A B^-1: B times those of the triangular A.
+    const Eigen::MatrixXd E = B * Eigen::EigenSolver<Eigen::MatrixXd>(A).eigenvectors().real();
+    const Eigen::VectorXd lam = Eigen::EigenSolver<Eigen::MatrixXd>(A).eigenvalues().real();
+    for (Eigen::Index i = 0; i < 4; ++i) {
+        Eigen::Index col = 0;
+        (lam.array() - eig[i]).abs().minCoeff(&col);
+        for (const auto& V : cv.vectors) ASSERT_GT(abs_cos(V.col(i), E.col(col)), 1 - 1e-9) << "vector " << i;
+        EXPECT_NEAR(cv.exponents[i], eig[i], 1e-6) << i;
+        EXPECT_NEAR(r.exponents[i], eig[i], 1e-6) << i;
+    }
+    // The Gram-Schmidt vectors are orthogonal; the eigenvectors are not: the
+    // covariant vectors really are another basis.
+    EXPECT_LT(abs_cos(cv.vectors[0].col(0), cv.vectors[0].col(1)), 0.999);
+    EXPECT_GT(abs_cos(cv.vectors[0].col(0), cv.vectors[0].col(1)), 0.05);
+    // One unstable direction and three stable ones: the angle between them is
+    // the smallest principal angle between e_1 and span(e_2, e_3, e_4), constant.
+    EXPECT_EQ(cv.n_unstable, 1);
+    EXPECT_EQ(cv.n_stable, 3);
+    const Eigen::MatrixXd Es = E(Eigen::all, std::vector<Eigen::Index>{1, 2, 3});
+    Eigen::Index c1 = 0;
+    (lam.array() - 0.3).abs().minCoeff(&c1);
+    const Eigen::VectorXd e1 = E.col(c1);
+    std::vector<Eigen::Index> rest;
+    for (Eigen::Index j = 0; j < 4; ++j)
+        if (j != c1) rest.push_back(j);
+    // Projection of e1 on span(rest): the angle is asin(|residual| / |e1|).
+    const Eigen::MatrixXd S = E(Eigen::all, rest);
+    const Eigen::VectorXd res = e1 - S * S.colPivHouseholderQr().solve(e1);
+    const double expected = std::asin(res.norm() / e1.norm());
+    for (Eigen::Index t = 0; t < cv.angle_unstable_stable.size(); ++t)
+        EXPECT_NEAR(cv.angle_unstable_stable[t], expected, 1e-8) << t;
+}
+
+// Lorenz-63: the covariant vector of the zero exponent is the flow direction
+// f(x) at every point (Ginelli et al. 2007), the growth rates of the covariant
+// vectors are the exponents (0.906, 0, -14.57), and the stable vector keeps
+// away from the centre-unstable plane span(v1, v2) (the attractor is singular
+// hyperbolic: a dominated splitting E^s + E^cu, Tucker 2002), while v1 and v2
+// come close to each other.
+TEST(CovariantVectors, Lorenz63NeutralVectorIsTheFlow) {
+    ratenet_test::Lorenz63System sys;
+    LyapunovOptions opt;
+    opt.dt = 0.005;
+    opt.t_ons = 0.05;
+    opt.t_warmup = 20;
+    opt.t_ons_warmup = 20;
+    opt.t_sim = 400;
+    opt.clv_window = 200;
+    opt.clv_backward = 40;
+    opt.x0 = Eigen::Vector3d(1.0, 1.0, 20.0);
+    const auto r = lyapunov_spectrum(sys, opt);
+    ASSERT_EQ(r.status, RunStatus::completed) << r.message;
+    ASSERT_TRUE(r.covariant);
+    const CovariantVectors& cv = *r.covariant;
+    ASSERT_EQ(cv.vectors.size(), 4000u);
+    double worst_flow = 1.0, min_s_cu = 10.0, min_12 = 10.0;
+    Eigen::VectorXd f(3);
+    for (std::size_t t = 0; t < cv.vectors.size(); ++t) {
+        const Eigen::MatrixXd& V = cv.vectors[t];
+        sys.rhs(0.0, cv.states.col(static_cast<Eigen::Index>(t)), f);
+        worst_flow = std::min(worst_flow, abs_cos(V.col(1), f));
+        // Angle between v3 and the plane of v1, v2: asin of |v3 . n|, n the plane's normal.
+        const Eigen::Vector3d nrm = Eigen::Vector3d(V.col(0)).cross(Eigen::Vector3d(V.col(1))).normalized();
+        min_s_cu = std::min(min_s_cu, std::asin(std::min(1.0, std::abs(nrm.dot(V.col(2))))));
+        min_12 = std::min(min_12, std::acos(std::min(1.0, abs_cos(V.col(0), V.col(1)))));
+    }
+    std::printf("Lorenz-63 CLVs over %zu points: min |cos(v2, f)| %.10f; min angle(v3, span(v1, v2)) %.4f rad; "
+                "min angle(v1, v2) %.2e rad; growth rates %.4f %.4f %.4f\n",
+                cv.vectors.size(), worst_flow, min_s_cu, min_12, cv.exponents[0], cv.exponents[1], cv.exponents[2]);
+    EXPECT_GT(worst_flow, 1 - 1e-6);
+    EXPECT_GT(min_s_cu, 0.05);
+    EXPECT_LT(min_12, 0.05);
+    EXPECT_NEAR(cv.exponents[0], 0.906, 0.1);
+    EXPECT_NEAR(cv.exponents[1], 0.0, 0.02);
+    EXPECT_NEAR(cv.exponents[2], -14.572, 0.2);
+    EXPECT_EQ(cv.n_unstable, 1);
+    EXPECT_EQ(cv.n_stable, 1);
+}
+
+// The covariant vectors do not depend on the initial tangent vectors: two
+// runs from different Q0 (and different random starts of the backward
+// iteration) give the same vectors, up to sign, on a chaotic network. Both
+// the forward and the backward alignment converge like exp(-gap t), so the
+// vectors whose exponent is at least 0.05 from its neighbours' agree to 1e-8
+// after 300 time units, and the rest to 1e-3.
+TEST(CovariantVectors, IndependentOfTheInitialTangentVectors) {
+    const Network net = tanh_net(40, 4.0, 5);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 6;
+    opt.t_warmup = 50;
+    opt.t_ons_warmup = 300;
+    opt.t_sim = 350;
+    opt.clv_window = 50;
+    opt.clv_backward = 300;
+    opt.seed_tangent = 1;
+    const auto a = lyapunov_spectrum(net, opt);
+    opt.seed_tangent = 2;
+    const auto b = lyapunov_spectrum(net, opt);
+    ASSERT_TRUE(a.covariant && b.covariant);
+    ASSERT_EQ(a.covariant->vectors.size(), 50u);
+    EXPECT_GT(a.exponents[0], 0.0);   // chaotic
+    int separated = 0;
+    for (Eigen::Index i = 0; i < 6; ++i) {
+        double gap = std::numeric_limits<double>::infinity();
+        if (i > 0) gap = std::min(gap, a.exponents[i - 1] - a.exponents[i]);
+        if (i < 5) gap = std::min(gap, a.exponents[i] - a.exponents[i + 1]);
+        double worst = 1.0;
+        for (std::size_t t = 0; t < 50; ++t)
+            worst = std::min(worst, abs_cos(a.covariant->vectors[t].col(i), b.covariant->vectors[t].col(i)));
+        EXPECT_GT(worst, 1 - (gap >= 0.05 ? 1e-8 : 1e-3)) << "vector " << i << ", gap " << gap;
+        separated += gap >= 0.05;
+    }
+    EXPECT_GE(separated, 2);
+    // Bad options by name.
+    opt.clv_window = 100;   // + clv_backward > t_sim
+    try {
+        opt.validate();
+        ADD_FAILURE() << "clv_window + clv_backward > t_sim was accepted";
+    } catch (const invalid_parameter& e) {
+        EXPECT_EQ(e.key(), "clv_window");
+    }
+    opt.clv_window = 10;
+    opt.clv_max_bytes = 1000;
+    try {
+        opt.validate(40);
+        ADD_FAILURE() << "a window beyond clv_max_bytes was accepted";
+    } catch (const invalid_parameter& e) {
+        EXPECT_EQ(e.key(), "clv_window");
+    }
+}
 }  // namespace
 }  // namespace ratenet

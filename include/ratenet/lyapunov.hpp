@@ -119,6 +119,13 @@ struct LyapunovOptions {
     // the accumulation, rounded to whole ONS intervals; 0 = none. A trailing
     // partial window is left out.
     double t_local = 0.0;
+    // Covariant Lyapunov vectors (Ginelli et al., PRL 99:130601, 2007) over the
+    // last clv_window of the accumulation, clv_backward after it being the
+    // backward transient (both rounded to whole ONS intervals, together at most
+    // t_sim); 0 = none. Holds clv_window / t_ons matrices n x k in memory.
+    double clv_window = 0.0;
+    double clv_backward = 100.0;
+    double clv_max_bytes = 4.0 * (1ull << 30);   // refused above this
     bool twin = false;             // cross-check lambda_1 with a renormalised twin trajectory
     double twin_d0 = 1e-8;         // twin separation after each renormalisation
     // euler_map only: also accumulate log|det(I + dt J)| per step (O(n^3) per step:
@@ -144,6 +151,28 @@ struct LyapunovOptions {
     std::int64_t ons_warmup_intervals() const;
     std::int64_t accumulate_intervals() const;
     std::int64_t local_intervals() const;   // ONS intervals per local window; 0 = none
+    std::int64_t clv_window_intervals() const;     // 0 = no covariant vectors
+    std::int64_t clv_backward_intervals() const;
+};
+
+// Covariant Lyapunov vectors at the ends of the ONS intervals of the window.
+// V_t = Q_t C_t with C_t upper triangular: C is iterated backwards from a random
+// upper-triangular start through C_{t-1} ~ R_t^-1 C_t (columns normalised), so
+// each V_t column i spans, with the first i - 1, the same space as Q_t's first
+// i, and is carried by the tangent flow into itself (up to its length).
+struct CovariantVectors {
+    Eigen::VectorXd times;                 // absolute times of the window's interval ends
+    Eigen::MatrixXd states;                // n x times: the state there
+    std::vector<Eigen::MatrixXd> vectors;  // n x k each, unit columns, in the order of the QR (largest first)
+    // Growth rate of each covariant vector over the window, from the backward
+    // iteration: -(1/T) sum log |R^-1 c_i|. They equal the exponents (a check).
+    Eigen::VectorXd exponents;
+    // Smallest principal angle (radians) between the unstable subspace (vectors
+    // whose exponent exceeds 3 standard errors) and the stable one (below -3
+    // standard errors), at each time; NaN when either is empty.
+    Eigen::VectorXd angle_unstable_stable;
+    Eigen::Index n_unstable = 0, n_stable = 0;
+    Eigen::VectorXd participation_ratio;   // of each covariant vector, averaged over the window
 };
 
 // Everything needed to continue a run bitwise-identically. Pure data: io writes
@@ -185,6 +214,7 @@ struct LyapunovCheckpoint {
     Eigen::VectorXd pr_sums;          // sum over accumulated intervals of each vector's participation ratio, QR order
     Eigen::VectorXd local_partial;    // sum of log R_ii in the current local window
     std::vector<Eigen::VectorXd> local_rows;   // finished local windows: sums of log R_ii
+    std::int64_t clv_intervals = 0;   // window + backward intervals of covariant vectors (0 = none)
 };
 
 // The decimated convergence trace: running means of the exponents (QR order) at
@@ -227,6 +257,8 @@ struct LyapunovResult {
     // average over rows is the exponents when the windows tile the accumulation.
     Eigen::MatrixXd local_exponents;
     double t_local = 0.0;         // window length used (whole ONS intervals)
+    // clv_window > 0 and completed: the covariant Lyapunov vectors.
+    std::optional<CovariantVectors> covariant;
 
     double sum_exponents = 0.0;
     // Time average of tr J along the accumulated trajectory, with the quadrature of

@@ -2,6 +2,8 @@
 // two dynamics). The run state lives in a LyapunovCheckpoint from the start, so
 // a checkpoint is the state itself and resuming is loading it back.
 #include <Eigen/LU>
+#include <Eigen/QR>
+#include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -80,6 +82,13 @@ void LyapunovOptions::validate() const {
     if (!(bound > 0.0)) fail("bound", bound, "must be positive");
     if (n_blocks < 2) throw invalid_parameter("n_blocks", std::to_string(n_blocks), "must be at least 2");
     if (trace_rows < 0) throw invalid_parameter("trace_rows", std::to_string(trace_rows), "must be >= 0");
+    if (!(std::isfinite(clv_window) && clv_window >= 0.0))
+        fail("clv_window", clv_window, "must be finite and >= 0 (0 = no covariant vectors)");
+    if (!(std::isfinite(clv_backward) && clv_backward >= 0.0)) fail("clv_backward", clv_backward, "must be finite and >= 0");
+    if (clv_window > 0.0 && clv_window + clv_backward > t_sim * (1 + 1e-9))
+        fail("clv_window", clv_window,
+             "plus clv_backward (= " + format_value(clv_backward) + ") must be at most t_sim (= " + format_value(t_sim) +
+                 "): both lie at the end of the accumulation");
     if (!(std::isfinite(t_local) && t_local >= 0.0))
         fail("t_local", t_local, "must be finite and >= 0 (0 = no finite-time exponents)");
     if (t_local > 0.0 && (t_local < t_ons * (1 - 1e-9) || t_local > t_sim * (1 + 1e-9)))
@@ -101,6 +110,13 @@ void LyapunovOptions::validate(Eigen::Index n) const {
     if (x0.size() != 0 && x0.size() != n)
         throw invalid_parameter("x0", "length " + std::to_string(x0.size()),
                                 "must have the system's dimension " + std::to_string(n));
+    const double kk = static_cast<double>(k.value_or(n)), w = static_cast<double>(clv_window_intervals());
+    const double bytes = 8.0 * (w * static_cast<double>(n) * kk + (w + static_cast<double>(clv_backward_intervals())) * kk * kk);
+    if (bytes > clv_max_bytes)
+        throw invalid_parameter("clv_window", format_value(clv_window),
+             "needs " + format_value(std::ceil(bytes / (1 << 20))) + " MiB of stored vectors (clv_window / t_ons matrices " +
+                 std::to_string(n) + " x k), more than the " + format_value(clv_max_bytes / (1 << 20)) +
+                 " MiB allowed: shorten the window or lower k");
 }
 
 std::int64_t LyapunovOptions::steps_per_ons() const { return std::llround(t_ons / dt); }
@@ -108,6 +124,14 @@ std::int64_t LyapunovOptions::warmup_intervals() const { return round_intervals(
 std::int64_t LyapunovOptions::ons_warmup_intervals() const { return round_intervals(t_ons_warmup, t_ons); }
 std::int64_t LyapunovOptions::accumulate_intervals() const {
     return std::max<std::int64_t>(1, round_intervals(t_sim, t_ons));
+}
+
+std::int64_t LyapunovOptions::clv_window_intervals() const {
+    return clv_window > 0.0 ? std::max<std::int64_t>(1, round_intervals(clv_window, t_ons)) : 0;
+}
+
+std::int64_t LyapunovOptions::clv_backward_intervals() const {
+    return clv_window > 0.0 ? round_intervals(clv_backward, t_ons) : 0;
 }
 
 std::int64_t LyapunovOptions::local_intervals() const {
@@ -132,6 +156,15 @@ double kaplan_yorke_dimension(const Eigen::VectorXd& l, Eigen::Index n, bool& lo
 
 namespace {
 
+// Smallest principal angle between the column spans of A and B (radians):
+// acos of the largest singular value of QA' QB.
+double subspace_angle(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B) {
+    const Eigen::MatrixXd QA = Eigen::HouseholderQR<Eigen::MatrixXd>(A).householderQ() * Eigen::MatrixXd::Identity(A.rows(), A.cols());
+    const Eigen::MatrixXd QB = Eigen::HouseholderQR<Eigen::MatrixXd>(B).householderQ() * Eigen::MatrixXd::Identity(B.rows(), B.cols());
+    const Eigen::JacobiSVD<Eigen::MatrixXd> svd(QA.transpose() * QB);
+    return std::acos(std::clamp(svd.singularValues()[0], -1.0, 1.0));
+}
+
 class Engine {
 public:
     Engine(TangentSystem& sys, const LyapunovOptions& opt, LyapunovObserver& obs)
@@ -139,6 +172,9 @@ public:
           spo_(opt.steps_per_ons()), nw_(opt.warmup_intervals()), nons_(opt.ons_warmup_intervals()),
           na_(opt.accumulate_intervals()), blocks_(static_cast<int>(std::min<std::int64_t>(opt.n_blocks, na_))) {
         stride_ = opt.trace_rows > 0 ? (na_ + opt.trace_rows - 1) / opt.trace_rows : 0;
+        cw_ = std::min(opt.clv_window_intervals(), na_);
+        cb_ = std::min(opt.clv_backward_intervals(), na_ - cw_);
+        clv_start_ = na_ - cw_ - cb_;
         xs_.resize(n_);
         f_.resize(n_);
         facc_.resize(n_);
@@ -160,6 +196,7 @@ public:
         c.n_blocks = blocks_;
         c.trace_rows = opt_.trace_rows;
         c.local_intervals = opt_.local_intervals();
+        c.clv_intervals = cw_ + cb_;
         c.twin = opt_.twin;
         c.twin_d0 = opt_.twin_d0;
         c.volume_check = opt_.volume_check;
@@ -203,6 +240,11 @@ public:
         if (cp.n_blocks != blocks_) mismatch("n_blocks");
         if (cp.trace_rows != opt_.trace_rows) mismatch("trace_rows");
         if (cp.local_intervals != opt_.local_intervals()) mismatch("t_local");
+        if (cp.clv_intervals != cw_ + cb_) mismatch("clv_window");
+        if (cw_ > 0 && cp.step > (nw_ + nons_ + clv_start_) * spo_)
+            throw invalid_parameter("checkpoint", "t = " + format_value(cp.t),
+                                    "lies inside the covariant-vector window, whose vectors a checkpoint does not "
+                                    "hold: run again without resuming");
         if (cp.twin != opt_.twin) mismatch("twin");
         if (cp.twin && cp.twin_d0 != opt_.twin_d0) mismatch("twin_d0");
         if (cp.volume_check != opt_.volume_check) mismatch("volume_check");
@@ -411,10 +453,24 @@ private:
     // End of an ONS interval in the ONS warm-up or the accumulation.
     bool boundary(bool acc, std::string& message) {
         LyapunovCheckpoint& c = st_;
+        const std::int64_t a_now = c.step / spo_ - 1 - nw_ - nons_;
+        const bool record = acc && cw_ > 0 && a_now >= clv_start_;
+        if (record) P_ = c.Q;
         if (!orthonormalise(c.Q, logs_)) {
             message = "tangent vectors became degenerate at t = " + format_value(c.t) +
                       " (a zero or non-finite diagonal of R: under- or overflow over one t_ons)";
             return false;
+        }
+        if (record) {
+            // P = Q R: R = Q' P, upper triangular up to rounding.
+            Eigen::MatrixXd R(k_, k_);
+            linalg::gemm(1.0, c.Q.transpose(), P_, 0.0, R);
+            clv_R_.emplace_back(R.triangularView<Eigen::Upper>());
+            if (a_now - clv_start_ < cw_) {
+                clv_Q_.push_back(c.Q);
+                clv_t_.push_back(c.t);
+                clv_x_.push_back(c.x);
+            }
         }
         double twin_log = 0.0;
         if (c.y.size() > 0 && !c.twin_failed) {
@@ -530,11 +586,65 @@ private:
                 r.local_exponents(static_cast<Eigen::Index>(w), i) = c.local_rows[w][o] / r.t_local;
         }
         r.entropy_lower_bound = k_ < n_ && r.exponents[k_ - 1] > 0.0;
+        if (status == RunStatus::completed && cw_ > 0 && static_cast<std::int64_t>(clv_R_.size()) == cw_ + cb_)
+            r.covariant = covariant(mean, err);
         if (opt_.twin && !c.twin_failed) {
             r.twin_lambda1 = c.twin_sum / T;
             r.twin_error = twin_err ? *twin_err : std::numeric_limits<double>::infinity();
         }
         return r;
+    }
+
+    // The backward pass of Ginelli et al. over the stored R (window and backward
+    // transient) and Q (window). mean, err: the exponents in QR order.
+    CovariantVectors covariant(const Eigen::VectorXd& mean, const Eigen::VectorXd& err) const {
+        CovariantVectors cv;
+        const auto W = static_cast<std::size_t>(cw_);
+        // A random upper-triangular start (its own substream of the tangent seed).
+        Rng rng(opt_.seed_tangent ^ 0x636c76ull, Stream::tangent);
+        Eigen::MatrixXd C = Eigen::MatrixXd::Zero(k_, k_);
+        for (Eigen::Index j = 0; j < k_; ++j)
+            for (Eigen::Index i = 0; i <= j; ++i) C(i, j) = rng.normal();
+        for (Eigen::Index j = 0; j < k_; ++j) C.col(j).normalize();
+        Eigen::VectorXd log_growth = Eigen::VectorXd::Zero(k_);
+        cv.vectors.resize(W);
+        cv.times = Eigen::Map<const Eigen::VectorXd>(clv_t_.data(), static_cast<Eigen::Index>(W));
+        cv.states.resize(n_, static_cast<Eigen::Index>(W));
+        for (std::size_t t = 0; t < W; ++t) cv.states.col(static_cast<Eigen::Index>(t)) = clv_x_[t];
+        // C_j at the end of recorded interval j; C_{j-1} ~ R_j^-1 C_j.
+        for (std::size_t j = clv_R_.size(); j-- > 1;) {
+            C = clv_R_[j].triangularView<Eigen::Upper>().solve(C);
+            for (Eigen::Index i = 0; i < k_; ++i) {
+                const double nrm = C.col(i).norm();
+                C.col(i) /= nrm;
+                if (j - 1 < W && j < W) log_growth[i] += std::log(nrm);   // steps inside the window
+            }
+            if (j - 1 < W) {
+                Eigen::MatrixXd V(n_, k_);
+                linalg::gemm(1.0, clv_Q_[j - 1], C, 0.0, V);
+                for (Eigen::Index i = 0; i < k_; ++i) V.col(i).normalize();
+                cv.vectors[j - 1] = std::move(V);
+            }
+        }
+        const double tw = accumulated_time(cw_ - 1);
+        cv.exponents = tw > 0 ? Eigen::VectorXd(-log_growth / tw) : Eigen::VectorXd::Constant(k_, std::numeric_limits<double>::quiet_NaN());
+        std::vector<Eigen::Index> un, st;
+        for (Eigen::Index i = 0; i < k_; ++i) {
+            if (mean[i] > 3 * err[i]) un.push_back(i);
+            if (mean[i] < -3 * err[i]) st.push_back(i);
+        }
+        cv.n_unstable = static_cast<Eigen::Index>(un.size());
+        cv.n_stable = static_cast<Eigen::Index>(st.size());
+        cv.angle_unstable_stable = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(W), std::numeric_limits<double>::quiet_NaN());
+        cv.participation_ratio = Eigen::VectorXd::Zero(k_);
+        for (std::size_t t = 0; t < W; ++t) {
+            const Eigen::MatrixXd& V = cv.vectors[t];
+            for (Eigen::Index i = 0; i < k_; ++i)
+                cv.participation_ratio[i] += 1.0 / V.col(i).array().square().square().sum() / static_cast<double>(W);
+            if (un.empty() || st.empty()) continue;
+            cv.angle_unstable_stable[static_cast<Eigen::Index>(t)] = subspace_angle(V(Eigen::all, un), V(Eigen::all, st));
+        }
+        return cv;
     }
 
     TangentSystem& sys_;
@@ -546,6 +656,13 @@ private:
     const int blocks_;
     std::int64_t stride_ = 0;
     LyapunovCheckpoint st_;
+    // Covariant vectors: window and backward intervals, where the recording starts
+    // (accumulated interval), the stored R (all) and Q and times (window).
+    std::int64_t cw_ = 0, cb_ = 0, clv_start_ = 0;
+    std::vector<Eigen::MatrixXd> clv_R_, clv_Q_;
+    std::vector<double> clv_t_;
+    std::vector<Eigen::VectorXd> clv_x_;
+    Eigen::MatrixXd P_;
     // Workspaces: sized once, reused every step.
     Eigen::VectorXd xs_, f_, facc_, ydiff_, logs_;
     Eigen::MatrixXd K_, S_, A_, M_, eye_;
