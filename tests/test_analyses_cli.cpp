@@ -187,6 +187,70 @@ TEST(LyapunovCli, BadOptionsAreConfigErrors) {
     }
 }
 
+// The Lyapunov vectors through the binary: finite-time exponents, participation
+// ratios and covariant vectors in the file, each checked against the file's
+// own other fields (recomputed here), and the windows refused by name.
+TEST(LyapunovCli, LyapunovVectorsInTheFile) {
+    TempDir d;
+    write_text(d / "t.toml", tanh_net + "k = 6\nt_local = 5.0\nclv_window = 20.0\nclv_backward = 30.0\nclv_vectors = true\n");
+    const auto r = run_ratenet("lyapunov t.toml -o l.h5", d.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("finite-time lambda_1 over 12 windows of 5"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("covariant vectors at 20 times"), std::string::npos) << r.out;
+    EXPECT_EQ(run_ratenet("schema --check l.h5", d.path()).code, 0);
+    h5::File f(d / "l.h5", h5::File::Mode::read_only);
+    auto g = f.group("lyapunov");
+    const auto ex = g.read_doubles("exponents");
+    // Finite-time exponents: 12 windows of 5 tile t_sim = 60 and average to the exponents.
+    EXPECT_EQ(g.shape("local_exponents"), (std::vector<hsize_t>{12, 6}));
+    const auto loc = g.read_doubles("local_exponents");
+    for (std::size_t i = 0; i < 6; ++i) {
+        double m = 0;
+        for (std::size_t w = 0; w < 12; ++w) m += loc[w * 6 + i] / 12;
+        EXPECT_NEAR(m, ex[i], 1e-12) << i;
+    }
+    EXPECT_EQ(g.attr_double("t_local"), 5.0);
+    // Covariant vectors: unit columns; their participation ratios recomputed from them.
+    auto c = f.group("lyapunov/covariant");
+    EXPECT_EQ(c.shape("vectors"), (std::vector<hsize_t>{20, 40, 6}));
+    EXPECT_EQ(c.shape("state"), (std::vector<hsize_t>{20, 40}));
+    const auto v = c.read_doubles("vectors");
+    const auto pr = c.read_doubles("participation_ratio");
+    for (std::size_t i = 0; i < 6; ++i) {
+        double mean_pr = 0;
+        for (std::size_t t = 0; t < 20; ++t) {
+            double s2 = 0, s4 = 0;
+            for (std::size_t j = 0; j < 40; ++j) {
+                const double x = v[(t * 40 + j) * 6 + i];
+                s2 += x * x;
+                s4 += x * x * x * x;
+            }
+            ASSERT_NEAR(s2, 1.0, 1e-12);
+            mean_pr += 1.0 / s4 / 20;
+        }
+        EXPECT_NEAR(pr[i], mean_pr, 1e-9 * mean_pr) << i;
+        EXPECT_GE(pr[i], 1.0);
+        EXPECT_LE(pr[i], 40.0);
+    }
+    for (double a : c.read_doubles("angle_unstable_stable"))
+        if (!std::isnan(a)) {
+            EXPECT_GE(a, 0.0);
+            EXPECT_LE(a, M_PI / 2 + 1e-12);
+        }
+    EXPECT_EQ(c.attr_double("clv_window"), 20.0);
+    // Windows that do not fit are refused by name, with nothing written.
+    for (const std::string& args : {std::string("--set lyapunov.clv_backward=50"), std::string("--set lyapunov.t_local=100"),
+                                    std::string("--set lyapunov.clv_window=-1")}) {
+        const auto b = run_ratenet("lyapunov t.toml -o bad.h5 " + args, d.path());
+        EXPECT_EQ(b.code, 2) << args;
+        EXPECT_EQ(count_lines(b.err), 1u) << b.err;
+        EXPECT_NE(b.err.find(args.find("t_local") != std::string::npos ? "lyapunov.t_local" : "lyapunov.clv_window"),
+                  std::string::npos)
+            << b.err;
+        EXPECT_FALSE(fs::exists(d / "bad.h5"));
+    }
+}
+
 TEST(SweepCli, BadSweepsAreRefused) {
     TempDir d;
     write_text(d / "s.toml", std::string(tanh_net) + R"(

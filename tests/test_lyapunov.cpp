@@ -821,5 +821,43 @@ TEST(CovariantVectors, IndependentOfTheInitialTangentVectors) {
         EXPECT_EQ(e.key(), "clv_window");
     }
 }
+
+// A checkpoint before the covariant-vector window resumes to the same bits,
+// vectors included; one inside it cannot (the stored vectors are not in it)
+// and is refused by name.
+TEST(CovariantVectors, ResumeBeforeTheWindowOnly) {
+    const Network net = tanh_net(30, 3.0, 13);
+    LyapunovOptions opt;
+    opt.dt = 0.05;
+    opt.k = 4;
+    opt.t_warmup = 10;
+    opt.t_ons_warmup = 10;
+    opt.t_sim = 40;
+    opt.clv_window = 10;
+    opt.clv_backward = 10;   // recording starts at accumulated interval 20, boundary 40
+    const auto full = lyapunov_spectrum(net, opt);
+    ASSERT_TRUE(full.covariant);
+    Recorder before;
+    before.checkpoint_at_boundary = 37;
+    lyapunov_spectrum(net, opt, before);
+    ASSERT_EQ(before.saved.size(), 1u);
+    Recorder none;
+    const auto resumed = lyapunov_spectrum(net, opt, none, &before.saved.front());
+    expect_bitwise_equal(resumed, full);
+    ASSERT_TRUE(resumed.covariant);
+    ASSERT_EQ(resumed.covariant->vectors.size(), full.covariant->vectors.size());
+    for (std::size_t t = 0; t < full.covariant->vectors.size(); ++t)
+        EXPECT_TRUE(resumed.covariant->vectors[t] == full.covariant->vectors[t]) << t;
+    Recorder inside;
+    inside.checkpoint_at_boundary = 45;
+    lyapunov_spectrum(net, opt, inside);
+    ASSERT_EQ(inside.saved.size(), 1u);
+    try {
+        lyapunov_spectrum(net, opt, none, &inside.saved.front());
+        ADD_FAILURE() << "a checkpoint inside the window was resumed";
+    } catch (const invalid_parameter& e) {
+        EXPECT_EQ(e.key(), "checkpoint");
+    }
+}
 }  // namespace
 }  // namespace ratenet

@@ -126,6 +126,7 @@ struct LyapunovOptions {
     double clv_window = 0.0;
     double clv_backward = 100.0;
     double clv_max_bytes = 4.0 * (1ull << 30);   // refused above this
+    bool clv_vectors = false;      // for the writer: store the vectors themselves (the result always holds them)
     bool twin = false;             // cross-check lambda_1 with a renormalised twin trajectory
     double twin_d0 = 1e-8;         // twin separation after each renormalisation
     // euler_map only: also accumulate log|det(I + dt J)| per step (O(n^3) per step:
@@ -173,6 +174,7 @@ struct CovariantVectors {
     Eigen::VectorXd angle_unstable_stable;
     Eigen::Index n_unstable = 0, n_stable = 0;
     Eigen::VectorXd participation_ratio;   // of each covariant vector, averaged over the window
+    double t_window = 0.0, t_backward = 0.0;   // as used (whole ONS intervals)
 };
 
 // Everything needed to continue a run bitwise-identically. Pure data: io writes

@@ -600,6 +600,8 @@ private:
     CovariantVectors covariant(const Eigen::VectorXd& mean, const Eigen::VectorXd& err) const {
         CovariantVectors cv;
         const auto W = static_cast<std::size_t>(cw_);
+        cv.t_window = accumulated_time(cw_);
+        cv.t_backward = accumulated_time(cb_);
         // A random upper-triangular start (its own substream of the tangent seed).
         Rng rng(opt_.seed_tangent ^ 0x636c76ull, Stream::tangent);
         Eigen::MatrixXd C = Eigen::MatrixXd::Zero(k_, k_);

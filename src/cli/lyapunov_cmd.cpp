@@ -31,6 +31,26 @@ std::string summary(const LyapunovResult& r, Eigen::Index n) {
         ss << " " << r.exponents[i] << " +- " << r.errors[i] << (i + 1 < std::min<Eigen::Index>(k, 5) ? "," : "");
     ss << "\n  Kaplan-Yorke dimension " << r.kaplan_yorke << (r.kaplan_yorke_lower_bound ? " (lower bound)" : "")
        << ", entropy rate " << r.entropy_rate << (r.entropy_lower_bound ? " (lower bound)" : "");
+    if (k > 0 && r.participation_ratio.size() == k)
+        ss << "\n  participation ratio of the first Lyapunov vector " << r.participation_ratio[0] << " of " << n
+           << " neurons";
+    if (r.local_exponents.rows() > 0) {
+        const auto l1 = r.local_exponents.col(0);
+        const double m = l1.mean();
+        const double sd =
+            l1.size() > 1 ? std::sqrt((l1.array() - m).square().sum() / static_cast<double>(l1.size() - 1)) : 0.0;
+        ss << "\n  finite-time lambda_1 over " << l1.size() << " windows of " << r.t_local << ": mean " << m << ", sd "
+           << sd;
+    }
+    if (r.covariant && r.covariant->times.size() > 0) {
+        const CovariantVectors& cv = *r.covariant;
+        ss << "\n  covariant vectors at " << cv.times.size() << " times: growth rates";
+        for (Eigen::Index i = 0; i < std::min<Eigen::Index>(cv.exponents.size(), 5); ++i) ss << " " << cv.exponents[i];
+        if (cv.n_unstable > 0 && cv.n_stable > 0)
+            ss << "\n  smallest angle between the unstable (" << cv.n_unstable << ") and stable (" << cv.n_stable
+               << ") subspaces " << cv.angle_unstable_stable.minCoeff() << " rad, mean "
+               << cv.angle_unstable_stable.mean() << " rad";
+    }
     if (k == n) ss << "\n  sum of exponents " << r.sum_exponents << ", mean trace of the Jacobian " << r.mean_trace;
     if (r.twin_lambda1) ss << "\n  lambda_1 from a twin trajectory " << *r.twin_lambda1;
     if (r.mixed_error_rate) ss << "\n  mixed precision: float32 tangent error rate " << *r.mixed_error_rate;

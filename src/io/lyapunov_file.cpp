@@ -36,6 +36,9 @@ LyapunovOptions read_lyapunov(const Config& cfg, const Network& net, const Seeds
     o.n_blocks = static_cast<int>(s.integer("n_blocks", o.n_blocks));
     o.trace_rows = s.integer("trace_rows", o.trace_rows);
     o.t_local = s.number("t_local", o.t_local);
+    o.clv_window = s.number("clv_window", o.clv_window);
+    o.clv_backward = s.number("clv_backward", o.clv_backward);
+    o.clv_vectors = s.boolean("clv_vectors", o.clv_vectors);
     o.twin = s.boolean("twin", o.twin);
     o.twin_d0 = s.number("twin_d0", o.twin_d0);
     o.volume_check = s.boolean("volume_check", o.volume_check);
@@ -121,6 +124,30 @@ void write_lyapunov_group(const h5::File& f, const LyapunovOptions& opt, const L
     write_vector(tg, "t", r.trace.times);
     write_matrix(tg, "exponents", r.trace.values);
     tg.finish();
+    if (r.covariant) {
+        const CovariantVectors& cv = *r.covariant;
+        schema::Writer cg(f, "lyapunov/covariant", true);
+        write_vector(cg, "t", cv.times);
+        write_vector(cg, "exponents", cv.exponents);
+        write_vector(cg, "participation_ratio", cv.participation_ratio);
+        write_vector(cg, "angle_unstable_stable", cv.angle_unstable_stable);
+        if (opt.clv_vectors) {
+            const auto T = cv.vectors.size();
+            const Eigen::Index k = cv.exponents.size();
+            std::vector<double> v;
+            v.reserve(T * static_cast<std::size_t>(n * k));
+            for (const auto& V : cv.vectors)
+                for (Eigen::Index i = 0; i < n; ++i)
+                    for (Eigen::Index j = 0; j < k; ++j) v.push_back(V(i, j));
+            cg.write("vectors", v.data(), {static_cast<hsize_t>(T), static_cast<hsize_t>(n), static_cast<hsize_t>(k)});
+            write_matrix(cg, "state", cv.states.transpose());
+        }
+        cg.finish();
+        cg.attr("n_unstable", static_cast<std::int64_t>(cv.n_unstable));
+        cg.attr("n_stable", static_cast<std::int64_t>(cv.n_stable));
+        cg.attr("clv_window", cv.t_window);
+        cg.attr("clv_backward", cv.t_backward);
+    }
     g.attr("status", std::string(to_string(r.status)));
     g.attr("message", r.message);
     g.attr("dynamics", opt.dynamics == LyapunovDynamics::flow_rk4 ? "flow" : "euler_map");

@@ -289,6 +289,31 @@ std::vector<GroupSpec> make() {
                      at("bound", Type::f64, "divergence bound on max |x|"),
                  }});
 
+    g.push_back({"lyapunov/covariant", "`lyapunov` with `clv_window` > 0",
+                 "Covariant Lyapunov vectors (Ginelli et al., PRL 99:130601, 2007) at the ends of the ONS intervals of "
+                 "the last `clv_window` of the accumulation before the backward transient `clv_backward`; `t` is "
+                 "absolute time.",
+                 {{"t", "time of the vectors", true},
+                  {"vector", "covariant vector, in QR order (largest exponent first)"},
+                  {"neuron", "neuron index (0-based)"}},
+                 {
+                     ds("t", Type::f64, {"t"}, time_units, "time", "times of the vectors"),
+                     ds("exponents", Type::f64, {"vector"}, rate_units, "growth rate",
+                        "growth rate of each covariant vector over the window (equals the exponents)"),
+                     ds("participation_ratio", Type::f64, {"vector"}, one, "participation ratio",
+                        "1 / sum_j V_ji^4 of each covariant vector, averaged over the window (1 .. N)"),
+                     ds("angle_unstable_stable", Type::f64, {"t"}, one, "angle (radians)",
+                        "smallest principal angle between the unstable and the stable subspaces (NaN when one is empty)"),
+                     ds("vectors", Type::f64, {"t", "neuron", "vector"}, one, "covariant vector",
+                        "the unit covariant vectors", "with `clv_vectors = true`"),
+                     ds("state", Type::f64, {"t", "neuron"}, model_units, "state", "the state at each time",
+                        "with `clv_vectors = true`"),
+                     at("n_unstable", Type::i64, "vectors whose exponent exceeds 3 standard errors"),
+                     at("n_stable", Type::i64, "vectors whose exponent is below -3 standard errors"),
+                     at("clv_window", Type::f64, "window, whole ONS intervals"),
+                     at("clv_backward", Type::f64, "backward transient after it"),
+                 }});
+
     g.push_back({"lyapunov/trace", "`lyapunov`",
                  "Running estimates during accumulation (convergence trace); `t` is absolute time (the accumulation "
                  "starts at t_warmup + t_ons_warmup).",
