@@ -24,6 +24,7 @@ from .errors import RatenetBinaryError, RatenetFormatError
 from .reader import (
     SUPPORTED_FORMAT_VERSION,
     Chaos,
+    CovariantVectors,
     FixedPoints,
     Lyapunov,
     Network,
@@ -62,6 +63,7 @@ __all__ = [
     "Permitted",
     "FixedPoints",
     "Lyapunov",
+    "CovariantVectors",
     "Sweep",
     "Chaos",
     "Verification",

@@ -2,7 +2,9 @@
 
 Each ``plot_*`` function takes the reader's dataclass and returns a Figure
 (:func:`plot_autocorrelation` takes what :func:`ratenet_analysis.autocorrelation`
-takes).
+takes; :func:`plot_local_exponents`, :func:`plot_lyapunov_vectors` and
+:func:`plot_covariant_angles` take the :class:`~ratenet_analysis.Lyapunov`
+group or the file, open or by path).
 :func:`figures_for` lists every figure a file supports; :func:`save` writes
 PNG or PDF by the extension.  Figures have a fixed size (``FIGSIZE`` inches at
 ``DPI``), so a PNG is ``FIGSIZE * DPI`` pixels.
@@ -31,7 +33,7 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from .autocorrelation import FIELDS as AUTOCORRELATION_FIELDS
 from .reader import Chaos, FixedPoints, Lyapunov, Network, Permitted, RatenetFile, Sweep, Trajectory
@@ -966,6 +968,232 @@ def plot_lyapunov(ly: Lyapunov, f: Optional[RatenetFile] = None, n_traces: int =
     return fig
 
 
+def _lyapunov_of(source, f: Optional[RatenetFile]) -> Tuple[Lyapunov, Optional[RatenetFile]]:
+    """(Lyapunov, file for the status) from a Lyapunov, a RatenetFile, a RatenetData or a path."""
+    if isinstance(source, Lyapunov):
+        return source, f
+    if isinstance(source, RatenetFile):
+        return source.lyapunov(), f if f is not None else source
+    path = getattr(source, "path", source)  # RatenetData: the file it was read from
+    if isinstance(path, (str, os.PathLike)):
+        with RatenetFile(path) as rf:  # the vectors are not read: closing is safe
+            return rf.lyapunov(), f if f is not None else rf
+    raise TypeError(f"expected a Lyapunov, RatenetFile, RatenetData or a path, not {type(source).__name__}")
+
+
+def _no_data(ax, message: str) -> None:
+    """A centred message on an axes without data (no ticks: there is no scale to read)."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11, color="0.25")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+@styled
+def plot_local_exponents(source, k: int = 4, f: Optional[RatenetFile] = None):
+    """Distributions of the finite-time Lyapunov exponents, with the global exponents marked.
+
+    One histogram (probability density, common bins) per exponent for the
+    first ``k`` exponents, each with its global exponent as a dashed vertical
+    line of the same colour; the legend gives each exponent and the standard
+    deviation of its finite-time values.  The windows are consecutive, of
+    length ``t_local`` (the ``/lyapunov`` attribute), over the accumulation.
+
+    Parameters
+    ----------
+    source : Lyapunov, RatenetFile, RatenetData, str or os.PathLike
+        The /lyapunov group, or a ``lyapunov`` file (open, opened with
+        :func:`ratenet_analysis.open`, or its path).
+    k : int
+        Number of exponents shown, the largest first (at most the number stored).
+    f : RatenetFile, optional
+        The file (for the run status); taken from ``source`` when that is one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel; the histograms are patches with gid ``"local_<i>"``, the
+        global exponents lines with gid ``"global_<i>"`` (i = 1, 2, ...).  A
+        file without finite-time exponents (``t_local = 0``) gives a figure
+        that says so.
+    """
+    ly, f = _lyapunov_of(source, f)
+    fig, ax = new_figure()
+    L = np.asarray(ly.local_exponents, float)
+    W = L.shape[0] if L.ndim == 2 else 0
+    kk = max(0, min(int(k), L.shape[1] if L.ndim == 2 else 0))
+    tl = f"$t_{{\\mathrm{{local}}}}$ = {ly.t_local:g} (units of $\\tau$)"
+    ax.set_xlabel(f"finite-time Lyapunov exponent ({RATE_UNITS})")
+    ax.set_ylabel("probability density (units of $\\tau$)")
+    vals = L[:, :kk][np.isfinite(L[:, :kk])] if W and kk else np.zeros(0)
+    if vals.size == 0:
+        _no_data(ax, "no finite-time exponents in this file:\nrun ratenet lyapunov with lyapunov.t_local > 0")
+        _suptitle(fig, f, "Finite-time Lyapunov exponents: none stored (t_local = 0)")
+        return fig
+    # Common bins, fine enough to resolve each exponent's own spread.
+    spreads = [np.ptp(c[np.isfinite(c)]) for c in L[:, :kk].T if np.isfinite(c).sum() > 1]
+    width = np.median(spreads) / max(4.0, np.sqrt(W)) if spreads and np.median(spreads) > 0 else 0.0
+    nb = int(np.clip(np.ptp(vals) / width, 10, 100)) if width > 0 else 10
+    edges = np.histogram_bin_edges(vals, bins=nb)
+    colors = colormap(SEQ_CMAP)(np.linspace(0.0, 0.85, kk))
+    for i in range(kk):
+        c = colors[i]
+        x = L[:, i][np.isfinite(L[:, i])]
+        sd = float(np.std(x, ddof=1)) if x.size > 1 else float("nan")
+        ax.hist(x, bins=edges, density=True, histtype="stepfilled", facecolor=(*c[:3], 0.25), edgecolor=c, lw=1.5,
+                gid=f"local_{i + 1}",
+                label=f"$\\lambda_{{{i + 1}}}$ = {ly.exponents[i]:.3g}, finite-time s.d. {sd:.2g}")
+        ax.axvline(ly.exponents[i], color=c, ls="--", lw=1.6, gid=f"global_{i + 1}", label="_nolegend_")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, title="dashed: global exponent",
+              title_fontsize=9)
+    ax.set_title(f"{_plural(W, 'window')} covering the accumulation; largest {_plural(kk, 'exponent')} of {ly.k}",
+                 loc="left", fontsize=10)
+    _suptitle(fig, f, f"Finite-time Lyapunov exponents over windows of {tl}")
+    return fig
+
+
+@styled
+def plot_lyapunov_vectors(source, f: Optional[RatenetFile] = None):
+    """Localisation of the Lyapunov vectors: participation ratio / N against the exponent index.
+
+    The participation ratio 1 / sum_j v_j^4 of a unit vector v is 1 when it
+    sits on one neuron and N when it is spread evenly over all N; divided by N
+    it lies in (0, 1].  Drawn for the Gram-Schmidt (QR) vectors, averaged over
+    the accumulation, and, when the file has them, for the covariant vectors,
+    averaged over their window; the dotted line is a uniformly random unit
+    vector, (N + 2) / (3N).
+
+    Parameters
+    ----------
+    source : Lyapunov, RatenetFile, RatenetData, str or os.PathLike
+        The /lyapunov group, or a ``lyapunov`` file (open, opened with
+        :func:`ratenet_analysis.open`, or its path).
+    f : RatenetFile, optional
+        The file (for the run status); taken from ``source`` when that is one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel; lines with gid ``"gram_schmidt"``, ``"covariant"`` (when
+        present) and ``"random"``.  A file without participation ratios (written
+        by an older ratenet) gives a figure that says so.
+    """
+    ly, f = _lyapunov_of(source, f)
+    fig, ax = new_figure()
+    N = ly.n
+    ax.set_xlabel("exponent index $i$ (1 = largest)")
+    ax.set_ylabel("participation ratio / N (dimensionless)")
+    ax.set_ylim(0.0, 1.0)
+    if ly.participation_ratio is None or not N:
+        _no_data(ax, "no participation ratios in this file\n(written by a ratenet from before they were stored)"
+                 if ly.participation_ratio is None else "network size N unknown")
+        _suptitle(fig, f, "Localisation of the Lyapunov vectors: no participation ratios")
+        return fig
+    cm = colormap(SEQ_CMAP)
+    pr = np.asarray(ly.participation_ratio, float)
+    i = np.arange(1, len(pr) + 1)
+    ax.plot(i, pr / N, "o-", color=cm(0.15), ms=5, lw=1.5, gid="gram_schmidt",
+            label="Gram-Schmidt (QR) vectors, mean over the accumulation")
+    cv = ly.covariant
+    what = "Gram-Schmidt vectors"
+    if cv is not None and len(cv.participation_ratio):
+        ic = np.arange(1, cv.k + 1)
+        ax.plot(ic, np.asarray(cv.participation_ratio, float) / N, "s--", color=cm(0.6), ms=5, lw=1.5, gid="covariant",
+                label=f"covariant vectors, mean over their window of {cv.clv_window:g} (units of $\\tau$)")
+        what = "Gram-Schmidt and covariant vectors"
+        if 0 < cv.n_unstable < cv.k:
+            ax.axvline(cv.n_unstable + 0.5, color="0.6", lw=0.9, ls="-.", gid="unstable_boundary",
+                       label=f"end of the unstable subspace ({_plural(cv.n_unstable, 'vector')})")
+    ax.axhline((N + 2) / (3 * N), color="0.45", ls=":", lw=1.3, gid="random",
+               label="uniformly random unit vector, $(N+2)/(3N)$")
+    ax.set_xlim(0.5, max(len(pr), cv.k if cv is not None else 0) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10, min_n_ticks=1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.set_title("1: spread evenly over the N neurons; 1/N: on a single neuron", loc="left", fontsize=10)
+    _suptitle(fig, f, f"Localisation of the Lyapunov vectors: {what} (N = {N})")
+    return fig
+
+
+@styled
+def plot_covariant_angles(source, f: Optional[RatenetFile] = None):
+    """Histogram of the angle between the unstable and the stable subspaces of the covariant vectors.
+
+    The smallest principal angle, one per time of the covariant vectors, on
+    logarithmic bins and a logarithmic axis: near-tangencies (angles close to
+    0, where the dynamics is close to non-hyperbolic) are what matters.  The
+    mean and the minimum are dashed and dotted lines, with their values in
+    the legend; pi/2 (orthogonal subspaces) is marked.
+
+    Parameters
+    ----------
+    source : Lyapunov, RatenetFile, RatenetData, str or os.PathLike
+        The /lyapunov group, or a ``lyapunov`` file (open, opened with
+        :func:`ratenet_analysis.open`, or its path).
+    f : RatenetFile, optional
+        The file (for the run status); taken from ``source`` when that is one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel; the histogram's bars have gid ``"angles"``, the lines gid
+        ``"mean"``, ``"min"`` and ``"orthogonal"``.  Without covariant vectors,
+        or when every angle is NaN (an empty unstable or stable subspace), the
+        figure says so in its title and on the axes.
+    """
+    ly, f = _lyapunov_of(source, f)
+    fig, ax = new_figure()
+    ax.set_xlabel("smallest principal angle between the unstable and stable subspaces (rad)")
+    ax.set_ylabel("number of times (count)")
+    cv = ly.covariant
+    title = "Angle between the unstable and stable subspaces of the covariant vectors"
+    if cv is None:
+        _no_data(ax, "no covariant vectors in this file:\nrun ratenet lyapunov with lyapunov.clv_window > 0")
+        _suptitle(fig, f, "Angle between the unstable and stable subspaces: no covariant vectors (clv_window = 0)")
+        return fig
+    a = np.asarray(cv.angle_unstable_stable, float)
+    fin = a[np.isfinite(a)]
+    sub = f"{cv.n_unstable} unstable and {cv.n_stable} stable of {_plural(cv.k, 'covariant vector')}"
+    if fin.size == 0:
+        reason = ("the unstable subspace is empty" if cv.n_unstable == 0 else
+                  "the stable subspace is empty" if cv.n_stable == 0 else "no finite angle")
+        _no_data(ax, f"the angle is undefined (NaN) at all {_plural(len(a), 'time')}:\n{reason} ({sub};\n"
+                     "unstable: exponent more than 3 standard errors above 0, stable: below)")
+        _suptitle(fig, f, f"Angle between the unstable and stable subspaces: undefined ({reason})")
+        return fig
+    cm = colormap(SEQ_CMAP)
+    pos = fin[fin > 0]
+    hi = max(np.pi / 2, float(fin.max())) * 1.02
+    lo = float(pos.min()) / 1.5 if pos.size else hi * 1e-3
+    lo = min(lo, hi / 10)  # at least a decade, so that the log axis has ticks
+    nb = int(np.clip(2 * np.sqrt(pos.size), 8, 50))
+    edges = np.geomspace(lo, hi, nb + 1)
+    note = []
+    if (fin <= 0).any():
+        note.append(f"{int((fin <= 0).sum())} exact tangencies (0 rad) not shown")
+    if fin.size < a.size:
+        note.append(f"{a.size - fin.size} undefined (NaN)")
+    label = f"angles at {_plural(fin.size, 'time')} in a window of {cv.clv_window:g} (units of $\\tau$)"
+    ax.hist(pos, bins=edges, color=cm(0.55), alpha=0.85, edgecolor="white", lw=0.6, gid="angles",
+            label=label + (f"; {', '.join(note)}" if note else ""))
+    mean, amin = float(fin.mean()), float(fin.min())
+    ax.axvline(mean, color="0.1", ls="--", lw=1.6, gid="mean", label=f"mean = {mean:.3g} rad")
+    if amin > 0:
+        ax.axvline(amin, color=cm(0.0), ls=":", lw=2.0, gid="min", label=f"min = {amin:.3g} rad")
+    else:
+        ax.plot([], [], ls=":", color=cm(0.0), gid="min", label=f"min = {amin:.3g} rad (off the log axis)")
+    ax.axvline(np.pi / 2, color="0.6", lw=1.0, gid="orthogonal", label="orthogonal ($\\pi/2$)")
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    # plain numbers (0.1, 0.2, 0.5, 1) over a few decades; powers of ten over many
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if np.log10(hi / lo) <= 3 else (1.0,)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.set_title(f"{sub}; log axis: small angles are near-tangencies", loc="left", fontsize=10)
+    _suptitle(fig, f, title)
+    return fig
+
+
 # --------------------------------------------------------------------------- sweeps
 
 
@@ -1311,6 +1539,17 @@ def _has_xarray() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("xarray", "pandas"))
 
 
+def _lyapunov_extras(f: RatenetFile) -> Tuple[int, bool, bool]:
+    """(rows of local_exponents, participation_ratio stored, covariant group stored) of /lyapunov, from the
+    layout only (nothing is read; an unreadable group has none of them)."""
+    try:
+        g = f.h5["lyapunov"]
+        windows = int(g["local_exponents"].shape[0]) if "local_exponents" in g else 0
+        return windows, "participation_ratio" in g, "covariant" in g
+    except (OSError, RuntimeError, KeyError, IndexError, TypeError):
+        return 0, False, False
+
+
 def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
     """Every figure the file supports, by name, the main one first.
 
@@ -1318,7 +1557,13 @@ def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
     that is the same as the main ``"sweep"`` figure.  A sweep of the
     ``autocorrelation`` analysis starts with ``"autocorrelation"`` and
     ``"autocorrelation_rate"`` (:func:`plot_autocorrelation`, when xarray is
-    installed), then the generic sweep figures.
+    installed), then the generic sweep figures.  A ``lyapunov`` file adds,
+    after ``"lyapunov"``, the figures of the data it holds:
+    ``"lyapunov_local"`` (:func:`plot_local_exponents`, when
+    ``local_exponents`` has rows), ``"lyapunov_vectors"``
+    (:func:`plot_lyapunov_vectors`, when the participation ratios are stored)
+    and ``"lyapunov_angles"`` (:func:`plot_covariant_angles`, when
+    ``/lyapunov/covariant`` exists).
 
     Parameters
     ----------
@@ -1354,6 +1599,13 @@ def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
             out["fixed_points"] = lambda: plot_fixed_points(f.fixed_points(), f)
         elif g == "lyapunov":
             out["lyapunov"] = lambda: plot_lyapunov(f.lyapunov(), f)
+            windows, has_pr, has_cov = _lyapunov_extras(f)
+            if windows:
+                out["lyapunov_local"] = lambda: plot_local_exponents(f.lyapunov(), f=f)
+            if has_pr:
+                out["lyapunov_vectors"] = lambda: plot_lyapunov_vectors(f.lyapunov(), f=f)
+            if has_cov:
+                out["lyapunov_angles"] = lambda: plot_covariant_angles(f.lyapunov(), f=f)
         elif g == "chaos":
             out["chaos"] = lambda: plot_chaos(f.chaos(), f)
         elif g == "network":

@@ -79,6 +79,36 @@ def _as_float(v: Any) -> Any:
     return v
 
 
+def _read_rows(dataset, rows: Any, T: int, name: str) -> np.ndarray:
+    """Rows of an on-disk dataset whose first T rows are valid (slice, int, or int/bool array; negative from the end)."""
+    if isinstance(rows, slice):
+        rows = slice(*rows.indices(T))
+    elif np.isscalar(rows):
+        r = int(rows)
+        if r < 0:
+            r += T
+        if not 0 <= r < T:
+            raise IndexError(f"sample {rows} out of range 0..{T - 1}")
+        rows = r
+    else:
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        rows = np.where(rows < 0, rows + T, rows)
+        if rows.size and (rows.min() < 0 or rows.max() >= T):
+            raise IndexError("sample index out of range")
+    try:
+        if isinstance(rows, np.ndarray):
+            # h5py wants increasing unique indices
+            u, inv = np.unique(rows, return_inverse=True)
+            out = dataset[u, ...][inv]
+        else:
+            out = dataset[rows, ...]
+    except OSError as e:
+        raise RatenetFormatError(f"cannot read {name} (truncated or corrupt file?): {e}") from e
+    return np.asarray(out)
+
+
 # --------------------------------------------------------------------------- dataclasses
 
 
@@ -420,33 +450,7 @@ class Trajectory:
         RatenetFormatError
             The dataset cannot be read (truncated or corrupt file).
         """
-        T = len(self.t)
-        if isinstance(rows, slice):
-            rows = slice(*rows.indices(T))
-        elif np.isscalar(rows):
-            r = int(rows)
-            if r < 0:
-                r += T
-            if not 0 <= r < T:
-                raise IndexError(f"sample {rows} out of range 0..{T - 1}")
-            rows = r
-        else:
-            rows = np.asarray(rows)
-            if rows.dtype == bool:
-                rows = np.flatnonzero(rows)
-            rows = np.where(rows < 0, rows + T, rows)
-            if rows.size and (rows.min() < 0 or rows.max() >= T):
-                raise IndexError("sample index out of range")
-        try:
-            if isinstance(rows, np.ndarray):
-                # h5py wants increasing unique indices
-                u, inv = np.unique(rows, return_inverse=True)
-                out = self.dataset[u, :][inv]
-            else:
-                out = self.dataset[rows, :]
-        except OSError as e:
-            raise RatenetFormatError(f"cannot read /trajectory/x (truncated or corrupt file?): {e}") from e
-        out = np.asarray(out)
+        out = _read_rows(self.dataset, rows, len(self.t), "/trajectory/x")
         return out[..., neurons] if neurons is not None else out
 
     def column(self, neuron_id: int) -> int:
@@ -726,6 +730,17 @@ class Lyapunov:
         Attributes of ``/lyapunov`` (``sum``, ``mean_trace``, ``kaplan_yorke``, ...).
     n : int or None
         Network size N, for plotting against i/N.
+    participation_ratio : numpy.ndarray or None
+        Participation ratio 1 / sum_j Q_ji^4 of each (Gram-Schmidt) Lyapunov
+        vector, averaged over the accumulation (1 .. N), in the order of the
+        exponents, shape (k,); None in files written before it was stored.
+    local_exponents : numpy.ndarray
+        Finite-time exponents over consecutive windows of length
+        :attr:`t_local`, in the order of the exponents, shape (W, k); no rows
+        when ``lyapunov.t_local`` is 0 or the file predates them.
+    covariant : CovariantVectors or None
+        The covariant Lyapunov vectors (``/lyapunov/covariant``), for a run
+        with ``lyapunov.clv_window > 0``; None otherwise.
 
     Examples
     --------
@@ -733,6 +748,11 @@ class Lyapunov:
     ...             overrides={"model.n": 100, "lyapunov.k": 100}) as f:
     ...     ly = f.lyapunov()
     >>> ly.lambda_max > 0, ly.kaplan_yorke                                       # doctest: +SKIP
+    >>> with ra.run("configs/chaos_tanh.toml", command="lyapunov",              # doctest: +SKIP
+    ...             overrides={"lyapunov.k": 10, "lyapunov.t_local": 10, "lyapunov.clv_window": 50}) as f:
+    ...     ly = f.lyapunov()
+    ...     spread = ly.local_exponents.std(axis=0)      # finite-time fluctuations, per exponent
+    ...     angles = ly.covariant.angle_unstable_stable  # radians, one per time
     """
 
     exponents: np.ndarray  # k
@@ -741,6 +761,9 @@ class Lyapunov:
     trace_exponents: np.ndarray  # R x k
     attrs: Dict[str, Any]
     n: Optional[int] = None  # network size (from /network), for i/N
+    participation_ratio: Optional[np.ndarray] = None  # k; None in older files
+    local_exponents: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # W x k
+    covariant: Optional["CovariantVectors"] = None  # /lyapunov/covariant, when clv_window > 0
 
     @property
     def k(self) -> int:
@@ -782,6 +805,151 @@ class Lyapunov:
     def lambda_max(self) -> float:
         """The largest exponent (NaN when none was computed)."""
         return float(self.exponents[0]) if self.k else float("nan")
+
+    @property
+    def t_local(self) -> float:
+        """Length of the finite-time windows of :attr:`local_exponents` (0: none)."""
+        return float(self.attrs.get("t_local", 0.0))
+
+
+@dataclass
+class CovariantVectors:
+    """The ``/lyapunov/covariant`` group: covariant Lyapunov vectors (Ginelli et al. 2007).
+
+    :attr:`Lyapunov.covariant` of a run with ``lyapunov.clv_window > 0``.  The
+    vectors are taken at the ends of the ONS intervals of the last
+    ``clv_window`` of the accumulation before the backward transient
+    ``clv_backward``.  The small datasets are loaded; the vectors and the states
+    (stored with ``lyapunov.clv_vectors = true``) stay on disk and are read by
+    :meth:`vectors` and :meth:`state`, only while the file is open.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Times of the vectors (absolute time), shape (T,).
+    exponents : numpy.ndarray
+        Growth rate of each covariant vector over the window, largest first
+        (estimates of the Lyapunov exponents from the window alone), shape (k,).
+    participation_ratio : numpy.ndarray
+        1 / sum_j V_ji^4 of each unit covariant vector, averaged over the
+        window (1 .. N), shape (k,).
+    angle_unstable_stable : numpy.ndarray
+        Smallest principal angle in radians (0 .. pi/2) between the unstable
+        and the stable subspaces at each time, shape (T,); NaN when one of
+        them is empty.
+    attrs : dict
+        Attributes of ``/lyapunov/covariant`` (``n_unstable``, ``n_stable``,
+        ``clv_window``, ``clv_backward``).
+    vectors_dataset : h5py.Dataset or None
+        ``/lyapunov/covariant/vectors`` on disk, shape (T, N, k); None when
+        the vectors were not stored.
+    state_dataset : h5py.Dataset or None
+        ``/lyapunov/covariant/state`` on disk, shape (T, N); None when not stored.
+
+    Examples
+    --------
+    >>> with ra.open_file("l.h5") as f:                  # doctest: +SKIP
+    ...     cv = f.lyapunov().covariant
+    ...     cv.n_unstable, cv.angle_unstable_stable.min()
+    ...     V = cv.vectors(-1)                           # N x k, the last time only
+    """
+
+    t: np.ndarray  # T
+    exponents: np.ndarray  # k
+    participation_ratio: np.ndarray  # k
+    angle_unstable_stable: np.ndarray  # T
+    attrs: Dict[str, Any]
+    vectors_dataset: Any = field(default=None, repr=False)  # h5py.Dataset T x N x k, or None
+    state_dataset: Any = field(default=None, repr=False)  # h5py.Dataset T x N, or None
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    @property
+    def k(self) -> int:
+        """Number of covariant vectors."""
+        return len(self.exponents)
+
+    @property
+    def n_unstable(self) -> int:
+        """Number of vectors whose exponent exceeds 3 standard errors (the unstable subspace)."""
+        return int(self.attrs.get("n_unstable", 0))
+
+    @property
+    def n_stable(self) -> int:
+        """Number of vectors whose exponent is below -3 standard errors (the stable subspace)."""
+        return int(self.attrs.get("n_stable", 0))
+
+    @property
+    def clv_window(self) -> float:
+        """Length of the window the vectors cover (whole ONS intervals)."""
+        return float(self.attrs.get("clv_window", np.nan))
+
+    @property
+    def clv_backward(self) -> float:
+        """Length of the backward transient after the window."""
+        return float(self.attrs.get("clv_backward", np.nan))
+
+    @property
+    def has_vectors(self) -> bool:
+        """Whether the file stores the vectors and states (``lyapunov.clv_vectors = true``)."""
+        return self.vectors_dataset is not None
+
+    def _stored(self, dataset, name: str):
+        if dataset is None:
+            raise RatenetFormatError(
+                f"the file stores no /lyapunov/covariant/{name}: run with lyapunov.clv_vectors = true"
+            )
+        return dataset
+
+    def vectors(self, rows: Any = slice(None)) -> np.ndarray:
+        """Read the unit covariant vectors at some times.
+
+        Only the requested rows are read from disk.
+
+        Parameters
+        ----------
+        rows : slice, int or array_like of int or bool, default all
+            Rows of :attr:`t`; negative integers count from the end.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(rows), N, k): ``[r, :, i]`` is vector i (largest
+            exponent first) at time ``t[r]``; an integer row drops that axis.
+
+        Raises
+        ------
+        RatenetFormatError
+            The vectors were not stored (``clv_vectors = false``), or cannot be read.
+        IndexError
+            A row is out of range.
+        """
+        ds = self._stored(self.vectors_dataset, "vectors")
+        return _read_rows(ds, rows, len(self.t), "/lyapunov/covariant/vectors")
+
+    def state(self, rows: Any = slice(None)) -> np.ndarray:
+        """Read the network state at the times of the vectors.
+
+        Parameters
+        ----------
+        rows : slice, int or array_like of int or bool, default all
+            Rows of :attr:`t`; negative integers count from the end.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(rows), N); an integer row drops that axis.
+
+        Raises
+        ------
+        RatenetFormatError
+            The states were not stored (``clv_vectors = false``), or cannot be read.
+        IndexError
+            A row is out of range.
+        """
+        ds = self._stored(self.state_dataset, "state")
+        return _read_rows(ds, rows, len(self.t), "/lyapunov/covariant/state")
 
 
 def kaplan_yorke(exponents: np.ndarray) -> float:
@@ -1457,7 +1625,12 @@ class RatenetFile:
     def lyapunov(self) -> Lyapunov:
         """Read the ``/lyapunov`` group.
 
-        In ``lyapunov`` files, with the convergence trace.
+        In ``lyapunov`` files, with the convergence trace, the participation
+        ratios, the finite-time exponents (``local_exponents``) and, for a run
+        with ``clv_window > 0``, the covariant vectors (:class:`CovariantVectors`,
+        whose vectors stay on disk while the file is open).  Files written
+        before these were stored read with ``participation_ratio`` None, no
+        rows of ``local_exponents`` and ``covariant`` None.
 
         Returns
         -------
@@ -1483,7 +1656,28 @@ class RatenetFile:
             m = min(len(tt), te.shape[0])
             tt, te = tt[:m], te[:m]
         n = int(a["n"]) if "n" in a else (self._n_hint() or None)
-        return Lyapunov(ex, err, tt, te, a, n=n)
+        k = len(ex)
+        pr = self._read(g, "participation_ratio", None)
+        pr = None if pr is None else np.asarray(pr, float).ravel()
+        le = np.asarray(self._read(g, "local_exponents", np.zeros((0, k))), float)
+        if le.ndim != 2:
+            le = le.reshape(-1, k) if le.size and k else np.zeros((0, k))
+        cov = None
+        if "covariant" in g:
+            cg = g["covariant"]
+            ct = np.asarray(self._read(cg, "t"), float).ravel()
+            cex = np.asarray(self._read(cg, "exponents"), float).ravel()
+            cov = CovariantVectors(
+                t=ct,
+                exponents=cex,
+                participation_ratio=np.asarray(self._read(cg, "participation_ratio", np.full(cex.shape, np.nan)), float).ravel(),
+                angle_unstable_stable=np.asarray(
+                    self._read(cg, "angle_unstable_stable", np.full(ct.shape, np.nan)), float).ravel(),
+                attrs=_attrs(cg),
+                vectors_dataset=cg["vectors"] if "vectors" in cg else None,
+                state_dataset=cg["state"] if "state" in cg else None,
+            )
+        return Lyapunov(ex, err, tt, te, a, n=n, participation_ratio=pr, local_exponents=le, covariant=cov)
 
     def sweep(self) -> Sweep:
         """Read the ``/sweep`` group.
