@@ -91,7 +91,7 @@ def test_open_labels_the_new_datasets_as_h5py_reads_them(files):
         ("lyapunov/covariant", "t"): (("t",), (CLV_WINDOW,), "time (units of tau)"),
         ("lyapunov/covariant", "exponents"): (("vector",), (K,), "1/time (units of tau)"),
         ("lyapunov/covariant", "participation_ratio"): (("vector",), (K,), "1"),
-        ("lyapunov/covariant", "angle_unstable_stable"): (("t",), (CLV_WINDOW,), "1"),
+        ("lyapunov/covariant", "angle_unstable_stable"): (("t",), (CLV_WINDOW,), "rad"),
         ("lyapunov/covariant", "vectors"): (("t", "neuron", "vector"), (CLV_WINDOW, N, K), "1"),
         ("lyapunov/covariant", "state"): (("t", "neuron"), (CLV_WINDOW, N), "model units"),
     }
@@ -107,7 +107,7 @@ def test_open_labels_the_new_datasets_as_h5py_reads_them(files):
         assert cv.attrs["n_unstable"] == h["lyapunov/covariant"].attrs["n_unstable"] >= 1
         assert cv.attrs["n_stable"] == h["lyapunov/covariant"].attrs["n_stable"] >= 1
     assert ly["local_exponents"].attrs["long_name"] == "finite-time exponent"
-    assert "radian" in cv["angle_unstable_stable"].attrs["long_name"]
+    assert cv["angle_unstable_stable"].attrs["units"] == "rad"
     # The windows cover the accumulation: the global exponents are their means.
     np.testing.assert_allclose(ly["local_exponents"].mean("window").values, ly["exponents"].values,
                                rtol=1e-9, atol=1e-12)

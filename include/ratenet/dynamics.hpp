@@ -30,6 +30,7 @@ struct Workspace {
     // sparse W: the right factor transposed (row j of B contiguous) and the product, transposed
     Eigen::MatrixXd Bt, Ct;
     Eigen::MatrixXf Btf, Ctf;
+    Eigen::VectorXd b_t;      // b(t) with a time-varying drive
     explicit Workspace(Eigen::Index n = 0) : u(n), d(n) {}
 };
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <optional>
 #include <vector>
 
 #include "ratenet/transfer.hpp"
@@ -41,16 +42,29 @@ struct InputSegment {
     Eigen::VectorXd b;
 };
 
+// A periodic drive added to the input (Rajan, Abbott & Sompolinsky, PRE
+// 82:011903, 2010): amplitude_i sin(2 pi frequency t + phase_i).
+struct Sinusoid {
+    Eigen::VectorXd amplitude;   // per neuron (input units)
+    Eigen::VectorXd phase;       // per neuron (radians)
+    double frequency = 0.0;      // cycles per unit time
+};
+
 struct Input {
     Eigen::VectorXd b;                    // b(t) outside every segment
     std::vector<InputSegment> schedule;   // sorted, non-overlapping
     double noise_sigma = 0.0;             // additive white noise: dx_i = f_i(x) dt + sigma dW_i (Euler-Maruyama)
+    std::optional<Sinusoid> sinusoid;     // a drive that varies within segments
 
-    // b(t); segments are half-open [t_start, t_end).
+    // The piecewise-constant part of b(t); segments are half-open [t_start, t_end).
     const Eigen::VectorXd& at(double t) const noexcept;
+    // The whole b(t): at(t) itself, or at(t) plus the drive written into buf.
+    const Eigen::VectorXd& at(double t, Eigen::VectorXd& buf) const;
+    // The drive alone added to base (a segment's b): buf = base + drive(t).
+    const Eigen::VectorXd& with_drive(const Eigen::VectorXd& base, double t, Eigen::VectorXd& buf) const;
     // The segment edges strictly inside (t0, t1), sorted: the integrator restarts there.
     std::vector<double> breakpoints(double t0, double t1) const;
-    bool is_constant() const noexcept { return schedule.empty(); }
+    bool is_constant() const noexcept { return schedule.empty() && !sinusoid; }
 };
 
 // Where a network came from, recorded in output files.

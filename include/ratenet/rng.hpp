@@ -28,7 +28,7 @@ double portable_log(double x) noexcept;
 double fast_log(double x) noexcept;
 
 // Purposes of the streams drawn from one seed set.
-enum class Stream : std::uint64_t { network = 1, initial = 2, noise = 3, tangent = 4, bootstrap = 5 };
+enum class Stream : std::uint64_t { network = 1, initial = 2, noise = 3, tangent = 4, bootstrap = 5, drive = 6 };
 
 class Rng {
 public:

@@ -94,11 +94,13 @@ struct FrozenSystem {
     const Network* net;
     const Eigen::VectorXd* b;
     Workspace* ws;
-    void operator()(const S& x, S& dxdt, double /*t*/) const {
+    // b is the segment's piecewise-constant input; a drive is added at each t.
+    void operator()(const S& x, S& dxdt, double t) const {
+        const Eigen::VectorXd& bt = net->input.with_drive(*b, t, ws->b_t);
         if constexpr (std::is_same_v<S, Eigen::VectorXd>)
-            rhs_with_input(*net, *b, x, dxdt, *ws);
+            rhs_with_input(*net, bt, x, dxdt, *ws);
         else
-            rhs_ensemble(*net, *b, x, dxdt, *ws);
+            rhs_ensemble(*net, bt, x, dxdt, *ws);
     }
 };
 
@@ -159,7 +161,8 @@ private:
             finished_ = true;
             return;
         }
-        if (opt_.steady_tol > 0) {
+        // A driven network is never at rest, however still it is at one instant.
+        if (opt_.steady_tol > 0 && !net_.input.sinusoid) {
             FrozenSystem<State>{&net_, &net_.input.at(t), &ws_}(x, f_, t);
             if (f_.template lpNorm<Eigen::Infinity>() < opt_.steady_tol) {
                 res_.steady_state = true;

@@ -52,7 +52,7 @@ void derivative_at(const Network& net, double t, const Eigen::VectorXd& x, Works
     ws.d.resize(n);
     if (net.form == Form::rate) {
         coupling(net, x, ws.u, ws);
-        ws.u += net.input.at(t);
+        ws.u += net.input.at(t, ws.b_t);
         net.phi.apply_derivative(ws.u, ws.d);
     } else {
         net.phi.apply_derivative(x, ws.d);
@@ -191,7 +191,7 @@ void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen
 }  // namespace
 
 void rhs(const Network& net, double t, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt, Workspace& ws) {
-    rhs_with_input(net, net.input.at(t), x, dxdt, ws);
+    rhs_with_input(net, net.input.at(t, ws.b_t), x, dxdt, ws);
 }
 
 void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::VectorXd& x, Eigen::VectorXd& dxdt,

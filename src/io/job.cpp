@@ -1,6 +1,7 @@
 #include "io/job.hpp"
 
 #include <cmath>
+#include <numbers>
 #include <fstream>
 #include <sstream>
 
@@ -269,6 +270,28 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
     if (net.input.b.size() != n) m.fail("b_path", "", "b must have " + std::to_string(n) + " values");
     net.input.noise_sigma = in.number("noise_sigma", 0.0);
     if (net.input.noise_sigma < 0) in.fail("noise_sigma", format_value(net.input.noise_sigma), "must be >= 0");
+    const double amp_default = 0.0;
+    if (const auto amp = in.vector("sinusoid_amplitude", n); amp && (amp->array() != amp_default).any()) {
+        Sinusoid d;
+        d.amplitude = *amp;
+        d.frequency = in.number_opt("sinusoid_frequency").value_or(NAN);
+        if (std::isnan(d.frequency)) in.fail("sinusoid_frequency", "", "missing: the drive's frequency (cycles per unit time)");
+        const toml::node* ph = in.raw("sinusoid_phase");
+        if (!ph || (ph->is_string() && ph->value<std::string>() == std::string("random"))) {
+            Rng rng(seeds.noise, Stream::drive);
+            d.phase.resize(n);
+            for (Eigen::Index i = 0; i < n; ++i) d.phase[i] = 2.0 * std::numbers::pi * rng.uniform();
+        } else if (ph->is_string()) {
+            in.fail("sinusoid_phase", Section::show(*ph), "must be \"random\", a number or one number per neuron (radians)");
+        } else {
+            d.phase = *in.vector("sinusoid_phase", n);
+        }
+        net.input.sinusoid = std::move(d);
+    } else {
+        // No drive (amplitude 0): the other two keys are read, so that a typo is still caught.
+        in.number_opt("sinusoid_frequency");
+        in.raw("sinusoid_phase");
+    }
     for (auto& seg : in.tables("schedule")) {
         InputSegment s;
         s.t_start = seg.number_opt("t_start").value_or(NAN);

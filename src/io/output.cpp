@@ -199,6 +199,11 @@ void write_network(const h5::File& f, const Network& net, int gzip, bool recipe)
     g.attr("model", net.model.name);
     for (const auto& [k, v] : net.model.parameters) g.attr("model_" + k, v);
     g.attr("noise_sigma", net.input.noise_sigma);
+    if (net.input.sinusoid) {
+        g.write("sinusoid_amplitude", net.input.sinusoid->amplitude.data(), {n});
+        g.write("sinusoid_phase", net.input.sinusoid->phase.data(), {n});
+        g.attr("sinusoid_frequency", net.input.sinusoid->frequency);
+    }
     g.attr("precision", net.W32 ? "float32" : "float64");
     g.attr("equation", net.form == Form::rate ? "tau_i dx_i/dt = -x_i + phi(sum_j W_ij x_j + b_i(t))"
                                               : "tau_i dh_i/dt = -h_i + sum_j W_ij phi(h_j) + b_i(t)");

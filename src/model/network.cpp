@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include "ratenet/errors.hpp"
 
@@ -20,6 +21,15 @@ const Eigen::VectorXd& Input::at(double t) const noexcept {
         if (t >= seg.t_start && t < seg.t_end) return seg.b;
     return b;
 }
+
+const Eigen::VectorXd& Input::with_drive(const Eigen::VectorXd& base, double t, Eigen::VectorXd& buf) const {
+    if (!sinusoid) return base;
+    const double w = 2.0 * std::numbers::pi * sinusoid->frequency;
+    buf = base + (sinusoid->amplitude.array() * (w * t + sinusoid->phase.array()).sin()).matrix();
+    return buf;
+}
+
+const Eigen::VectorXd& Input::at(double t, Eigen::VectorXd& buf) const { return with_drive(at(t), t, buf); }
 
 std::vector<double> Input::breakpoints(double t0, double t1) const {
     std::vector<double> out;
@@ -83,6 +93,13 @@ void Network::validate() const {
     }
     if (!(input.noise_sigma >= 0) || !std::isfinite(input.noise_sigma))
         throw invalid_parameter("noise_sigma", format_value(input.noise_sigma), "must be finite and >= 0");
+    if (input.sinusoid) {
+        check_vector(input.sinusoid->amplitude, n, "sinusoid_amplitude");
+        check_vector(input.sinusoid->phase, n, "sinusoid_phase");
+        const double f = input.sinusoid->frequency;
+        if (!(std::isfinite(f) && f > 0))
+            throw invalid_parameter("sinusoid_frequency", format_value(f), "must be finite and > 0 (cycles per unit time)");
+    }
     phi.validate(n);
 }
 
