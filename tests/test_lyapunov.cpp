@@ -771,39 +771,35 @@ TEST(CovariantVectors, Lorenz63NeutralVectorIsTheFlow) {
 
 // The covariant vectors do not depend on the initial tangent vectors: two
 // runs from different Q0 (and different random starts of the backward
-// iteration) give the same vectors, up to sign, on a chaotic network. Both
-// the forward and the backward alignment converge like exp(-gap t), so the
-// vectors whose exponent is at least 0.05 from its neighbours' agree to 1e-8
-// after 300 time units, and the rest to 1e-3.
+// iteration) give the same vectors, up to sign. Both the forward and the
+// backward alignment converge like exp(-gap t); on Lorenz-63 the gaps are 0.9
+// and 14.6, so 20 time units of each leave nothing measurable. (A chaotic
+// system, robustly so: a weakly chaotic network may fall on a periodic orbit
+// under another compiler's rounding.)
 TEST(CovariantVectors, IndependentOfTheInitialTangentVectors) {
-    const Network net = tanh_net(40, 4.0, 5);
+    ratenet_test::Lorenz63System sys;
     LyapunovOptions opt;
-    opt.dt = 0.05;
-    opt.k = 6;
-    opt.t_warmup = 50;
-    opt.t_ons_warmup = 300;
-    opt.t_sim = 350;
-    opt.clv_window = 50;
-    opt.clv_backward = 300;
+    opt.dt = 0.005;
+    opt.t_ons = 0.05;
+    opt.t_warmup = 10;
+    opt.t_ons_warmup = 20;
+    opt.t_sim = 60;
+    opt.clv_window = 20;
+    opt.clv_backward = 20;
+    opt.x0 = Eigen::Vector3d(1.0, 1.0, 20.0);
     opt.seed_tangent = 1;
-    const auto a = lyapunov_spectrum(net, opt);
+    const auto a = lyapunov_spectrum(sys, opt);
     opt.seed_tangent = 2;
-    const auto b = lyapunov_spectrum(net, opt);
+    const auto b = lyapunov_spectrum(sys, opt);
     ASSERT_TRUE(a.covariant && b.covariant);
-    ASSERT_EQ(a.covariant->vectors.size(), 50u);
-    EXPECT_GT(a.exponents[0], 0.0);   // chaotic
-    int separated = 0;
-    for (Eigen::Index i = 0; i < 6; ++i) {
-        double gap = std::numeric_limits<double>::infinity();
-        if (i > 0) gap = std::min(gap, a.exponents[i - 1] - a.exponents[i]);
-        if (i < 5) gap = std::min(gap, a.exponents[i] - a.exponents[i + 1]);
+    ASSERT_EQ(a.covariant->vectors.size(), 400u);
+    EXPECT_GT(a.exponents[0], 0.5);   // chaotic
+    for (Eigen::Index i = 0; i < 3; ++i) {
         double worst = 1.0;
-        for (std::size_t t = 0; t < 50; ++t)
+        for (std::size_t t = 0; t < 400; ++t)
             worst = std::min(worst, abs_cos(a.covariant->vectors[t].col(i), b.covariant->vectors[t].col(i)));
-        EXPECT_GT(worst, 1 - (gap >= 0.05 ? 1e-8 : 1e-3)) << "vector " << i << ", gap " << gap;
-        separated += gap >= 0.05;
+        EXPECT_GT(worst, 1 - 1e-8) << "vector " << i;
     }
-    EXPECT_GE(separated, 2);
     // Bad options by name.
     opt.clv_window = 100;   // + clv_backward > t_sim
     try {
@@ -815,7 +811,7 @@ TEST(CovariantVectors, IndependentOfTheInitialTangentVectors) {
     opt.clv_window = 10;
     opt.clv_max_bytes = 1000;
     try {
-        opt.validate(40);
+        opt.validate(3);
         ADD_FAILURE() << "a window beyond clv_max_bytes was accepted";
     } catch (const invalid_parameter& e) {
         EXPECT_EQ(e.key(), "clv_window");
