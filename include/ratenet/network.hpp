@@ -16,6 +16,7 @@
 #include <optional>
 #include <vector>
 
+#include "ratenet/frozen_noise.hpp"
 #include "ratenet/transfer.hpp"
 
 namespace ratenet {
@@ -55,6 +56,7 @@ struct Input {
     std::vector<InputSegment> schedule;   // sorted, non-overlapping
     double noise_sigma = 0.0;             // additive white noise: dx_i = f_i(x) dt + sigma dW_i (Euler-Maruyama)
     std::optional<Sinusoid> sinusoid;     // a drive that varies within segments
+    std::shared_ptr<const FrozenNoise> frozen_noise;  // a seeded noise realisation added to b(t)
 
     // The piecewise-constant part of b(t); segments are half-open [t_start, t_end).
     const Eigen::VectorXd& at(double t) const noexcept;
@@ -64,7 +66,9 @@ struct Input {
     const Eigen::VectorXd& with_drive(const Eigen::VectorXd& base, double t, Eigen::VectorXd& buf) const;
     // The segment edges strictly inside (t0, t1), sorted: the integrator restarts there.
     std::vector<double> breakpoints(double t0, double t1) const;
-    bool is_constant() const noexcept { return schedule.empty() && !sinusoid; }
+    // A drive that varies within segments (sinusoid, frozen noise): never at rest.
+    bool has_drive() const noexcept { return sinusoid.has_value() || frozen_noise != nullptr; }
+    bool is_constant() const noexcept { return schedule.empty() && !has_drive(); }
 };
 
 // Where a network came from, recorded in output files.

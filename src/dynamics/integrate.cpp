@@ -162,7 +162,7 @@ private:
             return;
         }
         // A driven network is never at rest, however still it is at one instant.
-        if (opt_.steady_tol > 0 && !net_.input.sinusoid) {
+        if (opt_.steady_tol > 0 && !net_.input.has_drive()) {
             FrozenSystem<State>{&net_, &net_.input.at(t), &ws_}(x, f_, t);
             if (f_.template lpNorm<Eigen::Infinity>() < opt_.steady_tol) {
                 res_.steady_state = true;

@@ -1,6 +1,7 @@
 #include "io/job.hpp"
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <fstream>
 #include <sstream>
@@ -291,6 +292,32 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
         // No drive (amplitude 0): the other two keys are read, so that a typo is still caught.
         in.number_opt("sinusoid_frequency");
         in.raw("sinusoid_phase");
+    }
+    const std::string noise_kind = in.string("frozen_noise", "none");
+    if (noise_kind == "ou" || noise_kind == "white") {
+        const NoiseKind kind = noise_kind == "ou" ? NoiseKind::ou : NoiseKind::white;
+        const auto sigma = in.number_opt("frozen_noise_sigma");
+        if (!sigma) in.fail("frozen_noise_sigma", "", "missing: the noise's standard deviation (ou) or intensity (white)");
+        double tau_c = std::numeric_limits<double>::quiet_NaN();
+        if (kind == NoiseKind::ou) {
+            const auto t = in.number_opt("frozen_noise_tau");
+            if (!t) in.fail("frozen_noise_tau", "", "missing: the Ornstein-Uhlenbeck correlation time");
+            tau_c = *t;
+        } else if (in.has("frozen_noise_tau")) {
+            in.fail("frozen_noise_tau", format_value(*in.number_opt("frozen_noise_tau")),
+                    "does not apply to white noise (only to frozen_noise = \"ou\")");
+        }
+        const double dt = in.number("frozen_noise_dt", 0.01);
+        try {
+            net.input.frozen_noise = std::make_shared<const FrozenNoise>(kind, n, *sigma, tau_c, dt, seeds.noise);
+        } catch (const invalid_parameter& e) {
+            in.fail(e.key(), e.value(), e.rule());
+        }
+    } else if (noise_kind == "none") {
+        for (const char* k : {"frozen_noise_sigma", "frozen_noise_tau", "frozen_noise_dt"})
+            if (in.has(k)) in.fail(k, Section::show(*in.raw(k)), "needs input.frozen_noise = \"ou\" or \"white\"");
+    } else {
+        in.fail("frozen_noise", "\"" + noise_kind + "\"", "must be \"none\", \"ou\" or \"white\"");
     }
     for (auto& seg : in.tables("schedule")) {
         InputSegment s;

@@ -204,6 +204,13 @@ void write_network(const h5::File& f, const Network& net, int gzip, bool recipe)
         g.write("sinusoid_phase", net.input.sinusoid->phase.data(), {n});
         g.attr("sinusoid_frequency", net.input.sinusoid->frequency);
     }
+    if (const auto& fn = net.input.frozen_noise) {
+        g.attr("frozen_noise", std::string(to_string(fn->kind())));
+        g.attr("frozen_noise_sigma", fn->sigma());
+        g.attr("frozen_noise_tau", fn->tau_c());
+        g.attr("frozen_noise_dt", fn->dt());
+        g.attr("frozen_noise_seed", static_cast<std::int64_t>(fn->seed()));
+    }
     g.attr("precision", net.W32 ? "float32" : "float64");
     g.attr("equation", net.form == Form::rate ? "tau_i dx_i/dt = -x_i + phi(sum_j W_ij x_j + b_i(t))"
                                               : "tau_i dh_i/dt = -h_i + sum_j W_ij phi(h_j) + b_i(t)");

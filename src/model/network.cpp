@@ -23,9 +23,14 @@ const Eigen::VectorXd& Input::at(double t) const noexcept {
 }
 
 const Eigen::VectorXd& Input::with_drive(const Eigen::VectorXd& base, double t, Eigen::VectorXd& buf) const {
-    if (!sinusoid) return base;
-    const double w = 2.0 * std::numbers::pi * sinusoid->frequency;
-    buf = base + (sinusoid->amplitude.array() * (w * t + sinusoid->phase.array()).sin()).matrix();
+    if (!has_drive()) return base;
+    if (sinusoid) {
+        const double w = 2.0 * std::numbers::pi * sinusoid->frequency;
+        buf = base + (sinusoid->amplitude.array() * (w * t + sinusoid->phase.array()).sin()).matrix();
+    } else {
+        buf = base;
+    }
+    if (frozen_noise) frozen_noise->add(t, buf);
     return buf;
 }
 
@@ -100,6 +105,9 @@ void Network::validate() const {
         if (!(std::isfinite(f) && f > 0))
             throw invalid_parameter("sinusoid_frequency", format_value(f), "must be finite and > 0 (cycles per unit time)");
     }
+    if (input.frozen_noise && input.frozen_noise->size() != n)
+        throw invalid_parameter("frozen_noise", std::to_string(input.frozen_noise->size()) + " neurons",
+                                "must have N = " + std::to_string(n) + " neurons");
     phi.validate(n);
 }
 
