@@ -43,7 +43,8 @@ def test_missing_subcommand_message(tmp_path):
     fake.write_text("#!/bin/sh\necho 'Usage: ratenet [OPTIONS] SUBCOMMAND'\necho\necho 'Subcommands:'\n"
                     "echo '  simulate                    Integrate a network'\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    for name, sub in (("hahnloser_seung2001", "permitted"), ("chaos", "chaos"), ("engelken2020", "lyapunov")):
+    for name, sub in (("hahnloser_seung2001", "permitted"), ("chaos", "chaos"), ("engelken2020", "lyapunov"),
+                      ("rajan2010", "lyapunov")):
         r = pyrun("reproduce", name, "-o", tmp_path / "out", "--ratenet", fake)
         assert r.returncode == 3, r.stderr
         assert f"needs `ratenet {sub}`" in r.stderr and "Traceback" not in r.stderr
@@ -126,4 +127,34 @@ def test_engelken2020(ratenet, tmp_path):
     assert k["D_KY_ratio"] == pytest.approx(k["N_ratio"], rel=0.3)
     d = np.array(k["D_KY_over_N"])
     assert np.all((d > 0.03) & (d < 0.15))
+    _png_ok(res["figures"][0], mod.FIGSIZE)
+
+
+def test_rajan2010(ratenet, tmp_path):
+    """lambda_max against the amplitude A of a sinusoidal input, N = 200, g = 2.5, 3 networks.
+
+    Reduced to 4 amplitudes (0, 1, 2, 3.5) at f = 0.03 and 0.3 (a subset of the default runs,
+    which give the same numbers point by point).  Measured: lambda_max(A = 0) = 0.095 .. 0.137
+    per network (block s.e. 0.010-0.013, s.e. of the mean over networks 0.013); at A = 3.5,
+    f = 0.03: -0.19 .. -0.33; the mean crosses zero at A_c = 1.5 (f = 0.03; the default's 10
+    amplitudes give 1.61, single networks 1.17 .. 1.64) and 2.7 (f = 0.3; default 3.04).
+    The test requires chaos without input by 3 s.e., every network stable at A = 3.5, a
+    crossing inside the range, and a higher A_c at the high frequency by more than the
+    network-to-network spread of A_c (0.27).
+    """
+    mod = REPRODUCTIONS["rajan2010"]
+    res = mod.run(outdir=str(tmp_path), ratenet=ratenet, amplitudes=[0.0, 1.0, 2.0, 3.5], freqs=[0.03, 0.3])
+    k = res["key_numbers"]
+    assert k["N"] == 200 and k["g"] == 2.5 and k["amplitudes"][0] == 0.0 and k["seeds"] == [1, 2, 3]
+    assert k["lambda_max_A0"] > 3 * k["lambda_max_A0_sem"] > 0
+    # every network is chaotic without input, by more than three times its own error
+    assert all(lm > 3 * e for lm, e in zip(k["lambda_max_A0_all"], k["lambda_max_A0_err_all"]))
+    assert k["lambda_max_Amax"] < -3 * k["lambda_max_Amax_sem"] < 0
+    assert all(lm < 0 for lm in k["lambda_max_Amax_all"])
+    assert 0.0 < k["A_c"] < k["A_max"] == 3.5
+    assert all(0.0 < a < 3.5 for a in k["A_c_networks"])
+    a_lo, a_hi = k["A_c_by_frequency"]
+    assert a_lo == k["A_c"] and np.isfinite(a_hi)
+    assert a_hi > a_lo + 0.5
+    assert len(res["files"]) == 4 * 2 * 3 and all(os.path.exists(p) for p in res["files"])
     _png_ok(res["figures"][0], mod.FIGSIZE)

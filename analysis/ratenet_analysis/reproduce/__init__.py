@@ -3,7 +3,7 @@
 Each module has ``run(full=False, outdir=..., ratenet=None) -> dict`` returning
 ``{"key_numbers": {...}, "figures": [...], "files": [...]}``; ``REPRODUCTIONS``
 maps the names (``hahnloser2000``, ``hahnloser_seung2001``, ``chaos``,
-``engelken2020``) to the modules, imported on first use.
+``engelken2020``, ``rajan2010``) to the modules, imported on first use.
 
 Examples
 --------
@@ -31,7 +31,7 @@ class _Lazy:
 
 
 REPRODUCTIONS: Dict[str, _Lazy] = {
-    n: _Lazy(n) for n in ("hahnloser2000", "hahnloser_seung2001", "chaos", "engelken2020")
+    n: _Lazy(n) for n in ("hahnloser2000", "hahnloser_seung2001", "chaos", "engelken2020", "rajan2010")
 }
 
 # analysis/ratenet_analysis/reproduce/__init__.py -> repository root (source tree only)
