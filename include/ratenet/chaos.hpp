@@ -2,6 +2,7 @@
 // The transition to chaos from a measured curve: the largest Lyapunov exponent
 // against the coupling g, several seeds per g. Statistics per g and the critical
 // coupling g_c where the mean crosses zero, with an uncertainty.
+#include <limits>
 #include <Eigen/Core>
 #include <cstdint>
 #include <string>
@@ -112,6 +113,16 @@ struct ChaosStudy {
     std::string meanfield_message;
     bool has_meanfield_curve = false;
     MeanFieldChaosCurve meanfield;
+    // Threshold-linear: where the scale-free part of the activity diverges, in units of g
+    // (NaN otherwise).
+    double g_div_meanfield = std::numeric_limits<double>::quiet_NaN();
+    // The populations model: its P-population mean field at g_c (Kadmon & Sompolinsky 2015).
+    struct Populations {
+        bool present = false;
+        Eigen::VectorXd alpha, mu, delta, mean_rate, active_fraction;  // per population, at g_c
+        Eigen::MatrixXd stability_matrix;  // M_kl = g^2 alpha_l G_kl^2 <phi'^2>_l at g_c (radius 1)
+        double bulk_radius_per_g = 0.0;    // sqrt(rho(alpha_l G_kl^2)): eig(W)'s bulk radius per unit g
+    } populations;
 };
 
 }  // namespace ratenet

@@ -8,6 +8,7 @@
 #include "ratenet/models/excitatory_inhibitory.hpp"
 #include "ratenet/models/hahnloser_wta.hpp"
 #include "ratenet/models/matrix.hpp"
+#include "ratenet/models/populations.hpp"
 #include "ratenet/models/random_gaussian.hpp"
 #include "ratenet/models/ring.hpp"
 #include "ratenet/models/spec.hpp"

@@ -8,12 +8,58 @@
 #include "io/job.hpp"
 #include "ratenet/errors.hpp"
 #include "ratenet/meanfield.hpp"
+#include "ratenet/meanfield_populations.hpp"
 
 namespace ratenet::app {
 
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// The populations model: its P-population theory along the ray g (the swept key
+// is model.g, which scales every block gain), in units of g itself.
+void populations_prediction(io::Section& m, const Network& net, ChaosStudy& st) {
+    const PopulationsParams pp = populations_params(io::read_model_params(m, *find_model("populations")));
+    const PopulationLayout L = populations_layout(pp);
+    PopulationMeanFieldOptions mo;
+    mo.phi = {net.phi};
+    mo.alpha = L.alpha;
+    mo.gains = L.gains;
+    mo.means = L.means;
+    mo.means_scale_with_g = L.means_scale_with_g;
+    // The input each population receives: its neurons' mean b (from [input] or the model).
+    const auto P = L.alpha.size();
+    mo.b = Eigen::VectorXd::Zero(P);
+    Eigen::Index i0 = 0;
+    bool uniform = true;
+    for (Eigen::Index k = 0; k < P; ++k) {
+        const auto nk = L.sizes[static_cast<std::size_t>(k)];
+        const auto seg = net.input.b.segment(i0, nk);
+        mo.b[k] = seg.mean();
+        uniform = uniform && (seg.array() == mo.b[k]).all();
+        i0 += nk;
+    }
+    if (!uniform) st.meanfield_message = "non-uniform input within a population replaced by its mean; ";
+    st.meanfield_g_eff_per_g = bulk_radius(L.alpha, L.gains, 1.0);
+    st.meanfield_mu_eff_per_g = std::numeric_limits<double>::quiet_NaN();
+    const PopulationCriticalResult cr = populations_critical_coupling(mo);
+    st.transition_meanfield = std::string(to_string(cr.transition));
+    st.g_div_meanfield = cr.g_divergence > 0 ? cr.g_divergence : nan;
+    auto& out = st.populations;
+    out.alpha = L.alpha;
+    out.bulk_radius_per_g = st.meanfield_g_eff_per_g;
+    if (cr.status == CriticalStatus::found) {
+        st.g_c_meanfield = cr.g_c;
+        out.present = true;
+        out.mu = cr.at_g_c.mu;
+        out.delta = cr.at_g_c.delta;
+        out.mean_rate = cr.at_g_c.mean_rate;
+        out.active_fraction = cr.at_g_c.active_fraction;
+        out.stability_matrix = cr.at_g_c.stability_matrix;
+    } else {
+        st.meanfield_message += cr.message;
+    }
+}
 
 // Mean-field theory for the same family: one Gaussian population; the
 // excitatory_inhibitory family reduces to one exactly (see meanfield.hpp), in
@@ -24,9 +70,10 @@ void meanfield_prediction(const io::Config& cfg, const io::SweepPlan& plan, std:
     const io::Seeds seeds = io::read_seeds(cfg);
     const io::Config c0 = io::point_config(cfg, plan, 0);
     const Network net = io::read_network(c0, seeds);
-    const bool ei = net.model.name == "excitatory_inhibitory";
-    if (net.model.name != "random_gaussian" && !ei) {
-        st.meanfield_message = "mean-field prediction implemented for random_gaussian and excitatory_inhibitory only";
+    const bool ei = net.model.name == "excitatory_inhibitory", pops = net.model.name == "populations";
+    if (net.model.name != "random_gaussian" && !ei && !pops) {
+        st.meanfield_message =
+            "mean-field prediction implemented for random_gaussian, excitatory_inhibitory and populations only";
         return;
     }
     if (net.form != Form::current) {
@@ -38,6 +85,10 @@ void meanfield_prediction(const io::Config& cfg, const io::SweepPlan& plan, std:
         return;
     }
     io::Section m = c0.section("model");
+    if (pops) {
+        populations_prediction(m, net, st);
+        return;
+    }
     const double b = net.input.b.mean();
     if ((net.input.b.array() != b).any()) st.meanfield_message = "non-uniform input replaced by its mean; ";
     MeanFieldOptions mo;
@@ -59,6 +110,7 @@ void meanfield_prediction(const io::Config& cfg, const io::SweepPlan& plan, std:
     st.meanfield_mu_eff_per_g = mu_scale;
     const CriticalResult cr = critical_coupling(mo);
     st.transition_meanfield = std::string(to_string(cr.transition));
+    if (cr.g_divergence > 0) st.g_div_meanfield = cr.g_divergence / g_scale;
     if (cr.status == CriticalStatus::found)
         st.g_c_meanfield = cr.g_c / g_scale;
     else

@@ -1,4 +1,5 @@
 // ratenet chaos CONFIG [-o OUT.h5] [--shard I/N] [--resume]
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -56,7 +57,18 @@ void setup_chaos(CLI::App& app, int& exit_code) {
                     ss << "\n  stable branch extrapolated to zero: g_c = " << st.stable_branch.g_c << " +- "
                        << st.stable_branch.g_c_err;
                 ss << "\n  mean-field g_c = " << st.g_c_meanfield << " (" << st.transition_meanfield << ") "
-                   << st.meanfield_message << "\nwrote " << r.run.path;
+                   << st.meanfield_message;
+                if (std::isfinite(st.g_div_meanfield))
+                    ss << "\n  mean-field divergence of the threshold-linear activity at g_div = " << st.g_div_meanfield;
+                if (st.populations.present) {
+                    const auto& P = st.populations;
+                    ss << "\n  populations at the mean-field g_c (alpha, mu, Delta, mean rate):";
+                    for (Eigen::Index k = 0; k < P.alpha.size(); ++k)
+                        ss << "\n    " << k << ": " << P.alpha[k] << ", " << P.mu[k] << ", " << P.delta[k] << ", "
+                           << P.mean_rate[k];
+                    ss << "\n  eigenvalue bulk radius of W per unit g (Aljadeff et al. 2015): " << P.bulk_radius_per_g;
+                }
+                ss << "\nwrote " << r.run.path;
                 say(*o, ss.str());
             } else if (r.run.wrote) {
                 say(*o, "wrote shard " + r.run.path + "; merge the shards with ratenet merge");

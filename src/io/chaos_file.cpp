@@ -99,7 +99,25 @@ void write_chaos_group(OutputFile& out, const ChaosStudy& st) {
     grp.attr("g_c_meanfield", st.g_c_meanfield);
     grp.attr("transition_meanfield", st.transition_meanfield);
     grp.attr("meanfield_message", st.meanfield_message);
+    grp.attr("g_div_meanfield", st.g_div_meanfield);
     grp.finish();
+    if (st.populations.present) {
+        const auto& P = st.populations;
+        const auto np = static_cast<hsize_t>(P.alpha.size());
+        schema::Writer pg(out.h5(), "chaos/populations");
+        pg.write("alpha", P.alpha.data(), {np});
+        pg.write("mu", P.mu.data(), {np});
+        pg.write("delta", P.delta.data(), {np});
+        pg.write("mean_rate", P.mean_rate.data(), {np});
+        pg.write("active_fraction", P.active_fraction.data(), {np});
+        // Row-major P x P (Eigen is column-major).
+        const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> M = P.stability_matrix;
+        pg.write("stability_matrix", M.data(), {np, np});
+        pg.attr("bulk_radius_per_g", P.bulk_radius_per_g);
+        pg.attr("g_c", st.g_c_meanfield);
+        pg.attr("source", "Kadmon & Sompolinsky, PRX 5:041030 (2015): the static P-population mean field at g_c");
+        pg.finish();
+    }
 }
 
 }  // namespace ratenet::io

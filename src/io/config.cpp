@@ -310,6 +310,33 @@ std::optional<std::vector<std::int64_t>> Section::integers(const std::string& ke
     return out;
 }
 
+std::optional<std::vector<std::vector<double>>> Section::rows(const std::string& key) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    const toml::array* arr = n->as_array();
+    if (!arr) fail(key, show(*n), "must be an array of rows, each an array of numbers");
+    std::vector<std::vector<double>> out;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string k = key + "[" + std::to_string(i) + "]";
+        const toml::node* item = arr->get(i);
+        const toml::array* row = item ? item->as_array() : nullptr;
+        if (!row) fail(k, item ? show(*item) : "", "must be a row: an array of numbers");
+        std::vector<double> r;
+        for (std::size_t j = 0; j < row->size(); ++j) {
+            const toml::node* e = row->get(j);
+            std::optional<double> v = e ? e->value_exact<double>() : std::nullopt;
+            if (!v && e)
+                if (auto iv = e->value_exact<std::int64_t>()) v = static_cast<double>(*iv);
+            if (!v) fail(k + "[" + std::to_string(j) + "]", e ? show(*e) : "", "must be a number");
+            r.push_back(*v);
+        }
+        if (!out.empty() && r.size() != out.front().size())
+            fail(k, show(*item), "must have as many values as the first row (" + std::to_string(out.front().size()) + ")");
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 std::optional<Eigen::VectorXd> Section::vector(const std::string& key, Eigen::Index n) {
     const toml::node* node = get(key);
     if (!node) return std::nullopt;

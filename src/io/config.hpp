@@ -67,6 +67,8 @@ public:
     // An array of numbers of any length.
     std::optional<std::vector<double>> numbers(const std::string& key);
     std::optional<std::vector<std::int64_t>> integers(const std::string& key);
+    // An array of arrays of numbers, all of one length (a matrix, row by row).
+    std::optional<std::vector<std::vector<double>>> rows(const std::string& key);
     // An array of [a, b] integer pairs.
     std::vector<std::pair<Eigen::Index, Eigen::Index>> pairs(const std::string& key);
     // Array of tables (e.g. [[input.schedule]]).

@@ -54,7 +54,7 @@ std::string gib(double bytes) {
 
 std::string model_name(const Config& cfg) {
     Section m = cfg.section("model");
-    if (!m.present()) cfg.fail("model", "", "missing section [model] (name = one of hahnloser_wta, random_gaussian, "
+    if (!m.present()) cfg.fail("model", "", "missing section [model] (name = one of hahnloser_wta, random_gaussian, populations, "
                                             "excitatory_inhibitory, ctln, ring, matrix)");
     const std::string name = m.string("name", "");
     if (name.empty()) m.fail("name", "", "missing: the model to build");
@@ -81,6 +81,8 @@ ParamSet read_model_params(Section& m, const ModelSpec& spec) {
             case ParamType::boolean: v.set(p.name, m.boolean(p.name, std::get<bool>(p.default_value))); break;
             case ParamType::text: v.set(p.name, m.string(p.name, std::get<std::string>(p.default_value))); break;
             case ParamType::edges: v.set(p.name, m.pairs(p.name)); break;
+            case ParamType::reals: v.set(p.name, m.numbers(p.name).value_or(std::get<Reals>(p.default_value))); break;
+            case ParamType::matrix: v.set(p.name, m.rows(p.name).value_or(std::get<Rows>(p.default_value))); break;
         }
     }
     return v;

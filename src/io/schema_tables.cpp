@@ -447,6 +447,29 @@ std::vector<GroupSpec> make() {
                      at("meanfield_mu_eff_per_g", Type::f64, "the one-population mean coupling per unit g"),
                      at("transition_meanfield", Type::str, "`chaos`, `divergence` or `unknown`"),
                      at("meanfield_message", Type::str, "why the mean-field prediction is missing"),
+                     at("g_div_meanfield", Type::f64,
+                        "threshold-linear units: where the scale-free part of the activity diverges in the mean-field "
+                        "theory, in units of the swept g (NaN otherwise)"),
+                 }});
+
+    g.push_back({"chaos/populations", "`chaos` of the `populations` model, when the mean-field g_c is found",
+                 "The P-population static mean field at g_c (Kadmon & Sompolinsky 2015): per population, the "
+                 "Gaussian field h ~ N(mu, delta).",
+                 {{"population", "population"}, {"population_from", "presynaptic population"}},
+                 {
+                     ds("alpha", Type::f64, {"population"}, one, "fraction", "the populations' fractions N_k / N"),
+                     ds("mu", Type::f64, {"population"}, model_units, "mean field", "mean of h"),
+                     ds("delta", Type::f64, {"population"}, one, "field variance", "variance of h"),
+                     ds("mean_rate", Type::f64, {"population"}, one, "mean rate", "<phi(h)>"),
+                     ds("active_fraction", Type::f64, {"population"}, one, "active fraction",
+                        "P(phi'(h) != 0); 1 for smooth phi"),
+                     ds("stability_matrix", Type::f64, {"population", "population_from"}, one, "stability matrix",
+                        "M_kl = g^2 alpha_l G_kl^2 <phi'(h)^2>_l; its spectral radius is 1 at g_c"),
+                     at("bulk_radius_per_g", Type::f64,
+                        "radius of the eigenvalue bulk of W per unit g, sqrt(rho(alpha_l G_kl^2)) (Aljadeff, Stern & "
+                        "Sharpee 2015)"),
+                     at("g_c", Type::f64, "the mean-field g_c (as /chaos g_c_meanfield)"),
+                     at("source", Type::str, "the reference"),
                  }});
 
     g.push_back({"chaos/meanfield", "`chaos`, tanh with zero mean coupling and zero input",

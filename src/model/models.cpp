@@ -15,6 +15,8 @@ std::string to_string(ParamType t) {
         case ParamType::boolean: return "bool";
         case ParamType::text: return "string";
         case ParamType::edges: return "array of [from, to]";
+        case ParamType::reals: return "array of floats";
+        case ParamType::matrix: return "array of arrays of floats";
     }
     return "?";
 }
@@ -34,6 +36,16 @@ std::string show(const ParamValue& v) {
             std::string s = "[";
             for (std::size_t k = 0; k < e.size(); ++k)
                 s += (k ? ", [" : "[") + std::to_string(e[k].first) + ", " + std::to_string(e[k].second) + "]";
+            return s + "]";
+        }
+        std::string operator()(const Reals& r) const {
+            std::string s = "[";
+            for (std::size_t k = 0; k < r.size(); ++k) s += (k ? ", " : "") + (*this)(r[k]);
+            return s + "]";
+        }
+        std::string operator()(const Rows& m) const {
+            std::string s = "[";
+            for (std::size_t k = 0; k < m.size(); ++k) s += (k ? ", " : "") + (*this)(m[k]);
             return s + "]";
         }
     };
@@ -70,6 +82,8 @@ constexpr ParamType type_of() {
     else if constexpr (std::is_integral_v<T>) return ParamType::integer;
     else if constexpr (std::is_floating_point_v<T>) return ParamType::real;
     else if constexpr (std::is_same_v<T, std::string>) return ParamType::text;
+    else if constexpr (std::is_same_v<T, Reals>) return ParamType::reals;
+    else if constexpr (std::is_same_v<T, Rows>) return ParamType::matrix;
     else return ParamType::edges;
 }
 
@@ -144,6 +158,24 @@ const std::vector<Bound<ExcitatoryInhibitoryParams>>& ei_bound() {
     return b;
 }
 
+const std::vector<Bound<PopulationsParams>>& populations_bound() {
+    using P = PopulationsParams;
+    static const std::vector<Bound<P>> b = {
+        declare("n", &P::n, ">= number of populations", "number of neurons"),
+        declare("fractions", &P::fractions, "> 0, sum 1", "population fractions alpha_k (populations are contiguous index ranges)"),
+        declare("g", &P::g, ">= 0", "overall gain: scales every block gain (the ray of `ratenet chaos`)"),
+        declare("gains", &P::gains, "P x P, >= 0", "block gains G_kl (row: postsynaptic k, column: presynaptic l)"),
+        declare("means", &P::means, "P x P or [] (0)", "block means m_kl: E W_ij = m_kl / N"),
+        declare("connectivity", &P::connectivity, "P x P in (0, 1], or [] (dense)", "connection probabilities p_kl"),
+        declare("means_scale_with_g", &P::means_scale_with_g, "", "the means are g m_kl"),
+        declare("dale", &P::dale, "one +1 / -1 per population, or [] (gaussian weights)",
+                "Dale's law: fixed weights of the presynaptic population's sign (needs 0 < p_kl < 1, no means)"),
+        declare("b", &P::b, "one value per population, or [] (0)", "input b_k of each population (the model's b)"),
+        declare("zero_diagonal", &P::zero_diagonal, "", "no self-coupling"),
+    };
+    return b;
+}
+
 std::vector<ModelSpec> make_specs() {
     std::vector<ModelSpec> specs;
     {
@@ -191,6 +223,12 @@ std::vector<ModelSpec> make_specs() {
         };
         specs.push_back(std::move(s));
     }
+    specs.push_back(model<PopulationsParams>(
+        "populations",
+        "i in k, j in l: W_ij = c_ij (a_kl + s_kl z_ij), E W_ij = m_kl / N, Var W_ij = g^2 G_kl^2 / N, "
+        "c_ij ~ Bernoulli(p_kl); dale: W_ij = c_ij sign_l g G_kl / sqrt(N p_kl (1 - p_kl))",
+        "Kadmon & Sompolinsky, PRX 5:041030 (2015); Aljadeff, Stern & Sharpee, PRL 114:088101 (2015)",
+        populations_bound(), &make_populations));
     {
         using P = CtlnParams;
         specs.push_back(model<P>("ctln", "W_ii = 0; W_ij = -1+eps if j->i, -1-delta otherwise; b = theta",
@@ -249,5 +287,6 @@ const ModelSpec* find_model(const std::string& name) {
 }
 
 ExcitatoryInhibitoryParams excitatory_inhibitory_params(const ParamSet& values) { return decode(ei_bound(), values); }
+PopulationsParams populations_params(const ParamSet& values) { return decode(populations_bound(), values); }
 
 }  // namespace ratenet

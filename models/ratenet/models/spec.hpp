@@ -14,12 +14,15 @@
 
 #include "ratenet/models/connectivity.hpp"
 #include "ratenet/models/excitatory_inhibitory.hpp"
+#include "ratenet/models/populations.hpp"
 
 namespace ratenet {
 
 using Edges = std::vector<std::pair<Eigen::Index, Eigen::Index>>;
-enum class ParamType { integer, real, boolean, text, edges };
-using ParamValue = std::variant<std::int64_t, double, bool, std::string, Edges>;
+using Reals = std::vector<double>;               // one number per population
+using Rows = std::vector<std::vector<double>>;   // a matrix, row by row (per population pair)
+enum class ParamType { integer, real, boolean, text, edges, reals, matrix };
+using ParamValue = std::variant<std::int64_t, double, bool, std::string, Edges, Reals, Rows>;
 
 // The type as docs and `ratenet models` name it ("int", "float", ...).
 std::string to_string(ParamType t);
@@ -44,6 +47,8 @@ public:
     double real(const std::string& name) const { return std::get<double>(get(name)); }
     bool boolean(const std::string& name) const { return std::get<bool>(get(name)); }
     const std::string& text(const std::string& name) const { return std::get<std::string>(get(name)); }
+    const Reals& reals(const std::string& name) const { return std::get<Reals>(get(name)); }
+    const Rows& rows(const std::string& name) const { return std::get<Rows>(get(name)); }
 
 private:
     std::vector<std::pair<std::string, ParamValue>> values_;
@@ -73,5 +78,6 @@ const ModelSpec* find_model(const std::string& name);
 // The excitatory-inhibitory family's parameters from its values (the mean-field
 // reduction needs them typed).
 ExcitatoryInhibitoryParams excitatory_inhibitory_params(const ParamSet& values);
+PopulationsParams populations_params(const ParamSet& values);
 
 }  // namespace ratenet
