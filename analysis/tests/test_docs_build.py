@@ -24,7 +24,8 @@ import ratenet_analysis as ra
 DOCS = ANALYSIS / "docs"
 # Modules whose public functions are checked besides __all__.
 MODULES = ["ratenet_analysis.plots", "ratenet_analysis.binary", "ratenet_analysis.reproduce", "ratenet_analysis.reproduce.chaos",
-                     "ratenet_analysis.reproduce.engelken2020", "ratenet_analysis.reproduce.hahnloser2000",
+                     "ratenet_analysis.reproduce.engelken2020", "ratenet_analysis.reproduce.engelken2020_input",
+                     "ratenet_analysis.reproduce.hahnloser2000",
                      "ratenet_analysis.reproduce.hahnloser_seung2001", "ratenet_analysis.reproduce.rajan2010"]
 
 numpydoc_validate = pytest.importorskip("numpydoc.validate", reason="numpydoc (python3-numpydoc) is not installed")

@@ -44,7 +44,7 @@ def test_missing_subcommand_message(tmp_path):
                     "echo '  simulate                    Integrate a network'\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     for name, sub in (("hahnloser_seung2001", "permitted"), ("chaos", "chaos"), ("engelken2020", "lyapunov"),
-                      ("rajan2010", "lyapunov")):
+                      ("rajan2010", "lyapunov"), ("engelken2020_input", "lyapunov")):
         r = pyrun("reproduce", name, "-o", tmp_path / "out", "--ratenet", fake)
         assert r.returncode == 3, r.stderr
         assert f"needs `ratenet {sub}`" in r.stderr and "Traceback" not in r.stderr
@@ -157,4 +157,37 @@ def test_rajan2010(ratenet, tmp_path):
     assert a_lo == k["A_c"] and np.isfinite(a_hi)
     assert a_hi > a_lo + 0.5
     assert len(res["files"]) == 4 * 2 * 3 and all(os.path.exists(p) for p in res["files"])
+    _png_ok(res["figures"][0], mod.FIGSIZE)
+
+
+def test_engelken2020_input(ratenet, tmp_path):
+    """Full spectra of an N = 100, g = 4 network driven by frozen OU noise (tau_c = 1), 3 networks.
+
+    The default size (2 input realisations per sigma > 0) with one white-noise strength.
+    Measured: H = 0.297 +- 0.028 and D_KY = 6.42 +- 0.58 at sigma = 0 (lambda_max
+    0.19-0.21 per network, block s.e. 0.02-0.03), D_KY = 3.70 +- 0.28 at sigma = 2,
+    H = D_KY = 0 at sigma = 4 (lambda_max -0.07 .. -0.13 for all 6 runs); the mean
+    lambda_max crosses zero at sigma_c = 3.07; white noise of the same low-frequency power
+    suppresses chaos already at sigma = 2.  The test requires chaos at sigma = 0 in every
+    network, H and D_KY at sigma = 4 below those at sigma = 0 by more than 3 combined
+    s.e., a nearly monotonic fall (Spearman <= -0.9; measured -1.00 for both; with one
+    realisation only, H gives -0.94: H at sigma = 1 is 0.302, level with 0.297 at
+    sigma = 0), every run stable at sigma = 4 and H of the white input below that of the
+    OU input at sigma = 2.
+    """
+    mod = REPRODUCTIONS["engelken2020_input"]
+    res = mod.run(outdir=str(tmp_path), ratenet=ratenet, white_sigmas=[2.0])
+    k = res["key_numbers"]
+    assert k["N"] == 100 and k["g"] == 4.0 and k["networks"] == [1, 2, 3]
+    assert k["sigmas"][0] == 0.0 and k["sigma_max"] == 4.0
+    assert all(lm > 0.1 for lm in k["lambda_max_0_networks"])  # every network is chaotic without input
+    assert k["H_0"] - k["H_max"] > 3 * np.hypot(k["H_0_sem"], k["H_max_sem"]) > 0
+    assert k["D_KY_0"] - k["D_KY_max"] > 3 * np.hypot(k["D_KY_0_sem"], k["D_KY_max_sem"]) > 0
+    assert k["spearman_H"] <= -0.9 and k["spearman_D_KY"] <= -0.9
+    assert k["lambda_max_max"] < 0 and k["sigma_suppressed_all"] is not None
+    assert 1.0 < k["D_KY_half_sigma"] < 3.5 and 1.0 < k["sigma_c"] <= 4.0
+    assert k["max_rel_sum_error"] < 1e-5  # full spectra: sum = -N (the Jacobian's trace)
+    i2 = k["sigmas"].index(2.0)
+    assert k["white_sigmas"] == [2.0] and k["white_H"][0] < k["H"][i2] - 3 * k["H_sem"][i2]
+    assert len(res["files"]) == 3 + 5 * 3 * 2 + 3 and all(os.path.exists(p) for p in res["files"])
     _png_ok(res["figures"][0], mod.FIGSIZE)

@@ -3,7 +3,8 @@
 Each module has ``run(full=False, outdir=..., ratenet=None) -> dict`` returning
 ``{"key_numbers": {...}, "figures": [...], "files": [...]}``; ``REPRODUCTIONS``
 maps the names (``hahnloser2000``, ``hahnloser_seung2001``, ``chaos``,
-``engelken2020``, ``rajan2010``) to the modules, imported on first use.
+``engelken2020``, ``rajan2010``, ``engelken2020_input``) to the modules,
+imported on first use.
 
 Examples
 --------
@@ -31,7 +32,8 @@ class _Lazy:
 
 
 REPRODUCTIONS: Dict[str, _Lazy] = {
-    n: _Lazy(n) for n in ("hahnloser2000", "hahnloser_seung2001", "chaos", "engelken2020", "rajan2010")
+    n: _Lazy(n) for n in ("hahnloser2000", "hahnloser_seung2001", "chaos", "engelken2020", "rajan2010",
+                         "engelken2020_input")
 }
 
 # analysis/ratenet_analysis/reproduce/__init__.py -> repository root (source tree only)
