@@ -141,6 +141,20 @@ TEST(Cli, ModelsListsEveryModelAndTransfer) {
     for (const auto& t : ratenet::transfer_names()) EXPECT_TRUE(contains(r.out, " " + t)) << t;
 }
 
+// README's lists of built-in models and transfer functions name every one there is.
+TEST(Cli, ReadmeNamesEveryModelAndTransfer) {
+    const std::string readme = read_text(std::string(RATENET_SOURCE_DIR) + "/README.md");
+    const auto start = readme.find("Built-in models:"), end = readme.find("Integrators:");
+    ASSERT_NE(start, std::string::npos);
+    ASSERT_NE(end, std::string::npos);
+    const std::string models = readme.substr(start, end - start);
+    for (const auto& m : ratenet::model_specs()) EXPECT_TRUE(contains(models, "`" + m.name + "`")) << m.name;
+    const auto t0 = readme.find("Transfer functions");
+    ASSERT_LT(t0, start);
+    for (const auto& t : ratenet::transfer_names())
+        EXPECT_TRUE(contains(readme.substr(t0, start - t0), "`" + t + "`")) << t;
+}
+
 // docs/models/NAME.md shows the config keys as the model declares them.
 TEST(Cli, ModelPagesShowTheDeclaration) {
     TempDir dir;
