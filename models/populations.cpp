@@ -168,6 +168,11 @@ Connectivity make_populations(const PopulationsParams& p) {
         }
     }
     if (p.zero_diagonal) c.W.diagonal().setZero();
+    Eigen::Index start = 0;
+    for (const auto nk : L.sizes) {
+        c.population_start.push_back(start);
+        start += nk;
+    }
     c.b = Eigen::VectorXd(n);
     for (Eigen::Index i = 0; i < n; ++i) (*c.b)[i] = L.b[pop[static_cast<std::size_t>(i)]];
     c.info = {"populations",

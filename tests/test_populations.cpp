@@ -321,3 +321,182 @@ seeds = 1
     EXPECT_NEAR(f.group("chaos/populations").attr_double("bulk_radius_per_g"), 1.0 / g_c, 1e-8);
     for (double v : f.group("chaos/populations").read_doubles("delta")) EXPECT_LT(std::abs(v), 1e-8);
 }
+
+// One transfer function per population: every entry point (scalar, vector with an
+// offset that straddles population edges, derivative) applies the part of its neuron.
+TEST(Populations, TransferByPopulationAppliesEachPartToItsNeurons) {
+    Transfer t0, t1, t2;
+    t0.kind = TransferKind::tanh;
+    t1.kind = TransferKind::threshold_linear;
+    t1.gain = 1.5;
+    t1.theta = 0.2;
+    t2.kind = TransferKind::softplus;
+    t2.beta = 2.0;
+    Transfer phi;
+    phi.kind = TransferKind::by_population;
+    phi.parts = {t0, t1, t2};
+    phi.part_start = {0, 4, 7};
+    const Eigen::Index n = 10;
+    phi.validate(n);
+    const Eigen::VectorXd u = Eigen::VectorXd::LinSpaced(n, -1.3, 1.7);
+    auto part = [&](Eigen::Index i) -> const Transfer& { return i < 4 ? t0 : (i < 7 ? t1 : t2); };
+    Eigen::VectorXd f(n), d(n);
+    phi.apply(u, f);
+    phi.apply_derivative(u, d);
+    for (Eigen::Index i = 0; i < n; ++i) {
+        EXPECT_EQ(f[i], part(i).value(u[i])) << i;
+        EXPECT_EQ(d[i], part(i).derivative(u[i])) << i;
+        EXPECT_EQ(phi.value(u[i], i), part(i).value(u[i])) << i;
+        EXPECT_EQ(phi.derivative(u[i], i), part(i).derivative(u[i])) << i;
+    }
+    // A segment 3 .. 8 (as the threaded right-hand side passes it).
+    Eigen::VectorXd g(6);
+    phi.apply(u.segment(3, 6), g, 3);
+    EXPECT_EQ(g, f.segment(3, 6));
+    phi.apply_derivative(u.segment(3, 6), g, 3);
+    EXPECT_EQ(g, d.segment(3, 6));
+    EXPECT_FALSE(phi.derivative_is_indicator());  // the tangent dynamics take the general path
+    EXPECT_EQ(phi.describe(), "tanh; threshold_linear(gain=1.5, theta=0.2); softplus(beta=2)");
+    Transfer bad = phi;
+    bad.parts[1].gain = -1;
+    try {
+        bad.validate(n);
+        ADD_FAILURE() << "a negative gain in a part was accepted";
+    } catch (const invalid_parameter& e) {
+        EXPECT_EQ(e.key(), "populations[1].gain");
+    }
+    bad = phi;
+    bad.part_start = {0, 4, 12};
+    EXPECT_THROW(bad.validate(n), invalid_parameter);
+}
+
+// Mixed transfer functions: simulated fixed points against the mean field with each
+// population's own function, and `ratenet chaos` through [[transfer.populations]].
+TEST(Populations, MixedTransferFunctionsMatchTheMeanField) {
+    PopulationsParams p;
+    p.n = 2000;
+    p.fractions = {0.6, 0.4};
+    p.g = 1.0;
+    p.gains = {{0.6, 0.5}, {0.5, 0.4}};
+    p.means = {{0.5, -1.0}, {1.0, -0.8}};
+    p.b = {0.5, 0.4};
+    const PopulationLayout L = populations_layout(p);
+    Transfer t0, t1;
+    t0.kind = TransferKind::tanh;
+    t1.kind = TransferKind::threshold_linear;
+    t1.gain = 0.5;  // far from tanh near the fields' range (h ~ 0.4: 0.05 against 0.38)
+    t1.theta = 0.3;
+    PopulationMeanFieldOptions mo;
+    mo.phi = {t0, t1};
+    mo.alpha = L.alpha;
+    mo.gains = L.gains;
+    mo.means = L.means;
+    mo.b = L.b;
+    mo.g = p.g;
+    const PopulationStaticResult mf = populations_solve_static(mo);
+    ASSERT_EQ(mf.status, StaticStatus::converged) << mf.message;
+    ASSERT_LT(mf.stability, 0.9);
+    // The populations' functions matter: with tanh everywhere the fields differ.
+    PopulationMeanFieldOptions same = mo;
+    same.phi = {t0};
+    const PopulationStaticResult mf_same = populations_solve_static(same);
+    ASSERT_GT(std::abs(mf_same.mu[0] - mf.mu[0]) + std::abs(mf_same.delta[1] - mf.delta[1]), 0.05);
+    Transfer phi;
+    phi.kind = TransferKind::by_population;
+    phi.parts = {t0, t1};
+    Connectivity c = make_populations(p);
+    phi.part_start = c.population_start;
+    ASSERT_EQ(phi.part_start, (std::vector<Eigen::Index>{0, L.sizes[0]}));
+    Network net;
+    net.form = Form::current;
+    net.phi = phi;
+    net.W = std::move(c.W);
+    net.tau = Eigen::VectorXd::Ones(p.n);
+    net.input.b = *c.b;
+    IntegratorOptions o;
+    o.t_end = 200;
+    o.dt_out = 1.0;
+    o.steady_tol = 1e-8;
+    struct Last : TrajectoryObserver {
+        Eigen::VectorXd x;
+        void observe(double, const Eigen::VectorXd& xi) override { x = xi; }
+    } last;
+    ASSERT_TRUE(integrate(net, Eigen::VectorXd::Zero(p.n), o, last).steady_state);
+    Eigen::Index i0 = 0;
+    for (Eigen::Index k = 0; k < 2; ++k) {
+        const auto nk = L.sizes[static_cast<std::size_t>(k)];
+        const Eigen::ArrayXd h = last.x.segment(i0, nk).array();
+        const double dk = mf.delta[k], nkd = static_cast<double>(nk);
+        // One network: the tolerances of SimulatedFixedPointsMatchTheMeanField times sqrt(3).
+        EXPECT_NEAR(h.mean(), mf.mu[k], 4 * 2 * std::sqrt(dk / nkd) + 1.0 / 2000) << k;
+        EXPECT_NEAR((h - h.mean()).square().mean(), dk, 4 * dk * std::sqrt(2 / nkd) + 2.0 / 2000) << k;
+        i0 += nk;
+    }
+}
+
+TEST(Populations, TransferPerPopulationThroughTheBinary) {
+    using namespace ratenet_test;
+    namespace fs = std::filesystem;
+    TempDir d;
+    const std::string cfg = R"([model]
+name = "populations"
+n = 100
+fractions = [0.6, 0.4]
+gains = [[0.6, 0.5], [0.5, 0.4]]
+means = [[0.5, -1.0], [1.0, -0.8]]
+b = [0.5, 0.4]
+[network]
+form = "current"
+[[transfer.populations]]
+name = "tanh"
+[[transfer.populations]]
+name = "threshold_linear"
+gain = 1.5
+theta = 0.2
+)";
+    write_text(d / "s.toml", cfg + "[simulate]\nt_end = 5.0\n");
+    ASSERT_EQ(run_ratenet("simulate s.toml -o a.h5 -q", d.path()).code, 0);
+    EXPECT_EQ(run_ratenet("schema --check a.h5", d.path()).code, 0);
+    {
+        h5::File f(d / "a.h5", h5::File::Mode::read_only);
+        EXPECT_EQ(f.group("network").attr_string("transfer"), "by_population");
+        EXPECT_EQ(f.group("network").attr_string("transfer_populations"), "tanh; threshold_linear(gain=1.5, theta=0.2)");
+    }
+    // The same network with tanh everywhere moves differently.
+    write_text(d / "t.toml", cfg.substr(0, cfg.find("[[transfer.populations]]")) + "[transfer]\nname = \"tanh\"\n[simulate]\nt_end = 5.0\n");
+    ASSERT_EQ(run_ratenet("simulate t.toml -o t.h5 -q", d.path()).code, 0);
+    {
+        h5::File fa(d / "a.h5", h5::File::Mode::read_only), ft(d / "t.h5", h5::File::Mode::read_only);
+        EXPECT_NE(fa.group("trajectory").read_doubles("x"), ft.group("trajectory").read_doubles("x"));
+    }
+    const std::string two = cfg.substr(cfg.find("[[transfer.populations]]"));
+    for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+             {cfg + "[[transfer.populations]]\nname = \"tanh\"\n", "transfer.populations"},
+             {cfg.substr(0, cfg.find("gain = 1.5")) + "slope = 2.0\n", "transfer.populations[1].slope"},
+             {cfg.substr(0, cfg.find("gain = 1.5")) + "gain = -1.0\n", "transfer.populations[1].gain"},
+             {cfg.substr(0, cfg.rfind("name = \"threshold_linear\"")) + "name = \"prelu\"\n", "transfer.populations[1].name"},
+             {"[model]\nname = \"random_gaussian\"\nn = 10\n" + two, "transfer.populations"}}) {
+        write_text(d / "bad.toml", text + "[simulate]\nt_end = 1.0\n");
+        const auto r = run_ratenet("simulate bad.toml -o bad.h5", d.path());
+        EXPECT_EQ(r.code, 2) << key << ": " << r.err;
+        EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+        EXPECT_NE(r.err.find(key), std::string::npos) << key << ": " << r.err;
+        EXPECT_FALSE(fs::exists(d / "bad.h5"));
+    }
+    // ratenet chaos: the mean field with each population's function.
+    write_text(d / "c.toml", cfg + R"([lyapunov]
+k = 1
+dt = 0.1
+t_warmup = 10.0
+t_ons_warmup = 5.0
+t_sim = 10.0
+[chaos]
+g = [0.5, 1.0]
+seeds = 1
+)");
+    const auto r = run_ratenet("chaos c.toml -o c.h5", d.path());
+    ASSERT_EQ(r.code, 0) << r.err;
+    h5::File f(d / "c.h5", h5::File::Mode::read_only);
+    EXPECT_TRUE(std::isfinite(f.group("chaos").attr_double("g_c_meanfield")));
+    EXPECT_EQ(f.group("chaos").attr_string("transition_meanfield"), "unknown");  // a bounded and an unbounded part
+}

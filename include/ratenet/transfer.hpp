@@ -29,7 +29,10 @@ namespace ratenet {
 
 enum class TransferKind {
     relu, threshold_linear, clipped_linear, leaky_relu, prelu, elu,
-    softplus, gelu, silu, tanh, sigmoid, power_law
+    softplus, gelu, silu, tanh, sigmoid, power_law,
+    // One function per population (contiguous neuron ranges): Transfer::parts. Not a
+    // [transfer] name; built from [[transfer.populations]] for the populations model.
+    by_population
 };
 
 struct Transfer {
@@ -43,6 +46,10 @@ struct Transfer {
     double beta = 1.0;    // softplus sharpness
     double k = 1.0;       // power_law gain
     double n = 2.0;       // power_law exponent
+    // by_population: parts[k] applies to neurons part_start[k] .. part_start[k + 1] - 1
+    // (the last part to the end); part_start[0] = 0. Parts are plain kinds, not prelu.
+    std::vector<Transfer> parts;
+    std::vector<Eigen::Index> part_start;
 
     // Scalar forms; i selects the neuron (used by prelu only).
     double value(double u, Eigen::Index i = 0) const;
@@ -64,6 +71,11 @@ struct Transfer {
     // Checks every parameter of the chosen kind for an n-neuron network.
     // Throws invalid_parameter naming the parameter (e.g. "r_max").
     void validate(Eigen::Index n_neurons) const;
+
+    // by_population: the part of neuron i.
+    const Transfer& part_of(Eigen::Index i) const;
+    // The function as text: its name, or one "name(p=v, ...)" per part, separated by "; ".
+    std::string describe() const;
 
     // Name and the parameters that matter for this kind, as (name, value) pairs.
     std::string name() const;

@@ -22,7 +22,7 @@ void populations_prediction(io::Section& m, const Network& net, ChaosStudy& st) 
     const PopulationsParams pp = populations_params(io::read_model_params(m, *find_model("populations")));
     const PopulationLayout L = populations_layout(pp);
     PopulationMeanFieldOptions mo;
-    mo.phi = {net.phi};
+    mo.phi = net.phi.kind == TransferKind::by_population ? net.phi.parts : std::vector<Transfer>{net.phi};
     mo.alpha = L.alpha;
     mo.gains = L.gains;
     mo.means = L.means;

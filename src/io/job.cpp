@@ -98,6 +98,49 @@ void check_memory(const Config& cfg, const std::string& key, double bytes, const
     }
 }
 
+namespace {
+
+// One transfer function from a table ([transfer], or one of [[transfer.populations]]):
+// its name and the parameters of that kind; a key of another kind is an error.
+Transfer read_transfer(const Config& cfg, Section& tr, Eigen::Index n, bool allow_prelu) {
+    Transfer phi;
+    const std::string tname = tr.string("name", "relu");
+    if (!parse_transfer_kind(tname, phi.kind)) {
+        const std::string c = closest(tname, transfer_names());
+        tr.fail("name", "\"" + tname + "\"", "unknown transfer function" + (c.empty() ? "" : " (did you mean \"" + c + "\"?)"));
+    }
+    if (phi.kind == TransferKind::prelu && !allow_prelu)
+        tr.fail("name", "\"prelu\"", "per-neuron slopes are not available per population; use leaky_relu");
+    const TransferSpec& tspec = transfer_spec(phi.kind);
+    for (const auto& other : transfer_specs()) {
+        std::vector<std::string> keys;
+        for (const auto& p : other.params) keys.push_back(p.name);
+        if (other.kind == TransferKind::prelu) keys.emplace_back("slopes");
+        for (const auto& k : keys) {
+            const bool applies = std::any_of(tspec.params.begin(), tspec.params.end(), [&](const TransferParam& p) {
+                return p.name == k;
+            }) || (k == "slopes" && phi.kind == TransferKind::prelu);
+            if (tr.has(k) && !applies)
+                tr.fail(k, Section::show(*tr.raw(k)), "does not apply to transfer function \"" + tname + "\"");
+        }
+    }
+    for (const auto& p : tspec.params) phi.*p.member = tr.number(p.name, phi.*p.member);
+    if (phi.kind == TransferKind::prelu) {
+        auto sl = tr.vector("slopes", n);
+        if (!sl) tr.fail("slopes", "", "missing: prelu needs one slope per neuron (a number or an array)");
+        phi.slopes = *sl;
+    }
+    try {
+        phi.validate(n);
+    } catch (const invalid_parameter& e) {
+        tr.fail(e.key(), e.value(), e.rule());
+    }
+    (void)cfg;
+    return phi;
+}
+
+}  // namespace
+
 Network read_network(const Config& cfg, const Seeds& seeds) {
     const std::string name = model_name(cfg);
     Section m = cfg.section("model");
@@ -228,36 +271,26 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
     }
 
     Section tr = cfg.section("transfer");
-    const std::string tname = tr.string("name", "relu");
-    if (!parse_transfer_kind(tname, net.phi.kind)) {
-        const std::string c = closest(tname, transfer_names());
-        tr.fail("name", "\"" + tname + "\"", "unknown transfer function" + (c.empty() ? "" : " (did you mean \"" + c + "\"?)"));
-    }
-    // The chosen function's parameters, by its declaration; a key that belongs to
-    // another function is an error, not silently ignored.
-    const TransferSpec& tspec = transfer_spec(net.phi.kind);
-    for (const auto& other : transfer_specs()) {
-        std::vector<std::string> keys;
-        for (const auto& p : other.params) keys.push_back(p.name);
-        if (other.kind == TransferKind::prelu) keys.emplace_back("slopes");
-        for (const auto& k : keys) {
-            const bool applies = std::any_of(tspec.params.begin(), tspec.params.end(), [&](const TransferParam& p) {
-                return p.name == k;
-            }) || (k == "slopes" && net.phi.kind == TransferKind::prelu);
-            if (tr.has(k) && !applies)
-                tr.fail(k, Section::show(*cfg.find("transfer." + k)), "does not apply to transfer function \"" + tname + "\"");
+    if (tr.has("populations")) {
+        // One function per population of the model: [[transfer.populations]], in order.
+        if (conn.population_start.empty())
+            tr.fail("populations", "", "needs a model with populations (model.name = \"populations\")");
+        for (const char* k : {"name", "slopes"})
+            if (tr.has(k)) tr.fail(k, Section::show(*tr.raw(k)), "must not be given with [[transfer.populations]]");
+        auto tables = tr.tables("populations");
+        if (tables.size() != conn.population_start.size())
+            tr.fail("populations", "[" + std::to_string(tables.size()) + " tables]",
+                    "must hold one table per population (" + std::to_string(conn.population_start.size()) + ")");
+        net.phi = Transfer{};
+        net.phi.kind = TransferKind::by_population;
+        net.phi.part_start = conn.population_start;
+        for (std::size_t k = 0; k < tables.size(); ++k) {
+            const Eigen::Index end = k + 1 < tables.size() ? conn.population_start[k + 1] : n;
+            net.phi.parts.push_back(read_transfer(cfg, tables[k], end - conn.population_start[k], false));
+            tables[k].finish();
         }
-    }
-    for (const auto& p : tspec.params) net.phi.*p.member = tr.number(p.name, net.phi.*p.member);
-    if (net.phi.kind == TransferKind::prelu) {
-        auto sl = tr.vector("slopes", n);
-        if (!sl) tr.fail("slopes", "", "missing: prelu needs one slope per neuron (a number or an array)");
-        net.phi.slopes = *sl;
-    }
-    try {
-        net.phi.validate(n);
-    } catch (const invalid_parameter&) {
-        rethrow_in(cfg, "transfer");
+    } else {
+        net.phi = read_transfer(cfg, tr, n, true);
     }
     tr.finish();
 

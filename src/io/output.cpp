@@ -196,6 +196,9 @@ void write_network(const h5::File& f, const Network& net, int gzip, bool recipe)
     g.attr("transfer", net.phi.name());
     for (const auto& [k, v] : net.phi.parameters()) g.attr("transfer_" + k, v);
     if (net.phi.kind == TransferKind::prelu) g.write("transfer_slopes", net.phi.slopes.data(), {n});
+    if (net.phi.kind == TransferKind::by_population) {
+        g.attr("transfer_populations", net.phi.describe());
+    }
     g.attr("model", net.model.name);
     for (const auto& [k, v] : net.model.parameters) g.attr("model_" + k, v);
     g.attr("noise_sigma", net.input.noise_sigma);

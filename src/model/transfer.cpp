@@ -1,6 +1,8 @@
 #include "ratenet/transfer.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "ratenet/errors.hpp"
@@ -64,6 +66,10 @@ const std::vector<TransferSpec>& transfer_specs() {
 const TransferSpec& transfer_spec(TransferKind k) {
     for (const auto& s : transfer_specs())
         if (s.kind == k) return s;
+    // Not listed among the [transfer] names: its properties are those of its parts.
+    static const TransferSpec composite{TransferKind::by_population, "by_population", "phi_k(u) on population k", {}, false,
+                                        false, nullptr};
+    if (k == TransferKind::by_population) return composite;
     throw internal_error("transfer function without a declaration");
 }
 
@@ -78,6 +84,7 @@ std::string to_string(TransferParam::Rule r) {
 }
 
 std::string_view to_string(TransferKind k) noexcept {
+    if (k == TransferKind::by_population) return "by_population";
     for (const auto& s : transfer_specs())
         if (s.kind == k) return s.name;
     return "unknown";
@@ -118,6 +125,7 @@ double Transfer::value(double u, Eigen::Index i) const {
         case TransferKind::tanh: return std::tanh(u);
         case TransferKind::sigmoid: return logistic(u);
         case TransferKind::power_law: return u > theta ? k * std::pow(u - theta, n) : 0.0;
+        case TransferKind::by_population: return part_of(i).value(u);
     }
     return 0.0;
 }
@@ -150,12 +158,39 @@ double Transfer::derivative(double u, Eigen::Index i) const {
         case TransferKind::power_law:
             if (u <= theta) return 0.0;
             return n == 1.0 ? k : k * n * std::pow(u - theta, n - 1.0);
+        case TransferKind::by_population: return part_of(i).derivative(u);
     }
     return 0.0;
 }
 
+namespace {
+// Calls f(part, offset into u, length) for every part overlapping neurons
+// first .. first + len - 1.
+template <class F>
+void for_parts(const Transfer& phi, Eigen::Index first, Eigen::Index len, F&& f) {
+    const auto P = phi.parts.size();
+    for (std::size_t k = 0; k < P; ++k) {
+        const Eigen::Index a = phi.part_start[k];
+        const Eigen::Index b = k + 1 < P ? phi.part_start[k + 1] : std::numeric_limits<Eigen::Index>::max();
+        const Eigen::Index lo = std::max(a, first), hi = std::min(b, first + len);
+        if (lo < hi) f(phi.parts[k], lo - first, hi - lo);
+    }
+}
+}  // namespace
+
+const Transfer& Transfer::part_of(Eigen::Index i) const {
+    const auto it = std::upper_bound(part_start.begin(), part_start.end(), i);
+    return parts[static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, it - part_start.begin() - 1))];
+}
+
 void Transfer::apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out,
                      Eigen::Index first) const {
+    if (kind == TransferKind::by_population) {
+        for_parts(*this, first, u.size(), [&](const Transfer& p, Eigen::Index off, Eigen::Index len) {
+            p.apply(u.segment(off, len), out.segment(off, len));
+        });
+        return;
+    }
     // The common kinds use Eigen's vectorised array expressions; the others a plain loop.
     switch (kind) {
         case TransferKind::relu: out = u.array().max(0.0).matrix(); return;
@@ -171,6 +206,12 @@ void Transfer::apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eige
 
 void Transfer::apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eigen::VectorXd> out,
                                 Eigen::Index first) const {
+    if (kind == TransferKind::by_population) {
+        for_parts(*this, first, u.size(), [&](const Transfer& p, Eigen::Index off, Eigen::Index len) {
+            p.apply_derivative(u.segment(off, len), out.segment(off, len));
+        });
+        return;
+    }
     switch (kind) {
         case TransferKind::relu: out = (u.array() > 0.0).cast<double>().matrix(); return;
         case TransferKind::threshold_linear: out = gain * (u.array() > theta).cast<double>().matrix(); return;
@@ -192,6 +233,26 @@ bool Transfer::is_relu() const noexcept {
 }
 
 void Transfer::validate(Eigen::Index n_neurons) const {
+    if (kind == TransferKind::by_population) {
+        if (parts.empty() || part_start.size() != parts.size() || part_start.front() != 0)
+            throw invalid_parameter("populations", std::to_string(parts.size()) + " parts",
+                                    "must hold one transfer function per population, the first starting at neuron 0");
+        for (std::size_t q = 0; q < parts.size(); ++q) {
+            const Transfer& p = parts[q];
+            const std::string key = "populations[" + std::to_string(q) + "]";
+            if (p.kind == TransferKind::prelu || p.kind == TransferKind::by_population)
+                throw invalid_parameter(key + ".name", "\"" + p.name() + "\"", "must be a function without per-neuron parameters (not prelu)");
+            const Eigen::Index end = q + 1 < parts.size() ? part_start[q + 1] : n_neurons;
+            if (!(part_start[q] < end) || end > n_neurons)
+                throw invalid_parameter("populations", std::to_string(part_start[q]), "population ranges must be non-empty and within N");
+            try {
+                p.validate(end - part_start[q]);
+            } catch (const invalid_parameter& e) {
+                throw invalid_parameter(key + "." + e.key(), e.value(), e.rule());
+            }
+        }
+        return;
+    }
     for (const auto& p : transfer_spec(kind).params) {
         const double v = this->*p.member;
         if (!std::isfinite(v)) throw invalid_parameter(p.name, format_value(v), "must be finite");
@@ -209,6 +270,19 @@ void Transfer::validate(Eigen::Index n_neurons) const {
 }
 
 std::string Transfer::name() const { return std::string(to_string(kind)); }
+
+std::string Transfer::describe() const {
+    if (kind != TransferKind::by_population) {
+        std::string s = name();
+        const auto ps = parameters();
+        for (std::size_t i = 0; i < ps.size(); ++i)
+            s += (i ? ", " : "(") + ps[i].first + "=" + format_value(ps[i].second) + (i + 1 == ps.size() ? ")" : "");
+        return s;
+    }
+    std::string s;
+    for (std::size_t q = 0; q < parts.size(); ++q) s += (q ? "; " : "") + parts[q].describe();
+    return s;
+}
 
 std::vector<std::pair<std::string, double>> Transfer::parameters() const {
     std::vector<std::pair<std::string, double>> out;

@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "ratenet/network.hpp"
 
@@ -15,6 +16,8 @@ struct Connectivity {
     bool sparse = false;
     std::optional<Eigen::VectorXd> b;  // the model's own input, if it defines one
     ModelInfo info;
+    // Models with populations: the first neuron of each (contiguous ranges); empty otherwise.
+    std::vector<Eigen::Index> population_start;
     Eigen::Index size() const noexcept { return sparse ? W_sparse.rows() : W.rows(); }
 
     Connectivity() = default;
@@ -23,7 +26,8 @@ struct Connectivity {
     // Eigen 3.4's SparseMatrix has no move operations (a "move" copies), so the
     // moves hand W_sparse over by swapping: a large sparse network is never copied.
     Connectivity(Connectivity&& o) noexcept
-        : W(std::move(o.W)), sparse(o.sparse), b(std::move(o.b)), info(std::move(o.info)) {
+        : W(std::move(o.W)), sparse(o.sparse), b(std::move(o.b)), info(std::move(o.info)),
+          population_start(std::move(o.population_start)) {
         W_sparse.swap(o.W_sparse);
     }
     Connectivity& operator=(Connectivity&& o) noexcept {
@@ -32,6 +36,7 @@ struct Connectivity {
         sparse = o.sparse;
         b = std::move(o.b);
         info = std::move(o.info);
+        population_start = std::move(o.population_start);
         return *this;
     }
 };
