@@ -37,6 +37,8 @@ RUNS = {
                         ["model.n=80", "autocorrelation.t_warmup=30", "autocorrelation.t_sim=80"]),
     "chaos": ("chaos", "chaos_tanh.toml",
               ["model.n=80", "lyapunov.t_sim=30", "lyapunov.t_warmup=20", "chaos.seeds=3", "chaos.meanfield_points=12"]),
+    "chaos_populations": ("chaos", "chaos_populations.toml",
+                          ["model.n=120", "lyapunov.t_sim=20", "lyapunov.t_warmup=20", "chaos.seeds=1"]),
 }
 
 

@@ -24,6 +24,7 @@ from .errors import RatenetBinaryError, RatenetFormatError
 from .reader import (
     SUPPORTED_FORMAT_VERSION,
     Chaos,
+    ChaosPopulations,
     CovariantVectors,
     FixedPoints,
     Lyapunov,
@@ -66,6 +67,7 @@ __all__ = [
     "CovariantVectors",
     "Sweep",
     "Chaos",
+    "ChaosPopulations",
     "Verification",
 ]
 

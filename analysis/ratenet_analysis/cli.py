@@ -114,6 +114,16 @@ def summary_text(f: RatenetFile) -> str:
             f"{ch.g_c_stable_branch_err:.2g} (stable branch), mean field {ch.g_c_meanfield:.4g}; "
             f"{int(ch.divergent.sum())} divergent points"
         )
+        if np.isfinite(ch.g_div_meanfield):
+            L.append(f"    mean-field divergence (threshold-linear): g_div = {ch.g_div_meanfield:.4g}")
+        pops = ch.populations
+        if pops is not None:
+            L.append(
+                f"    populations: {len(pops.alpha)}, alpha = [{', '.join(f'{a:.3g}' for a in pops.alpha)}]; at the mean-field "
+                f"g_c = {pops.g_c:.4g}: mu = [{', '.join(f'{v:.3g}' for v in pops.mu)}], delta = "
+                f"[{', '.join(f'{v:.3g}' for v in pops.delta)}], stability matrix spectral radius {pops.spectral_radius:.6g}; "
+                f"bulk radius of W = {pops.bulk_radius_per_g:.4g} g"
+            )
     return "\n".join(L)
 
 

@@ -4,7 +4,8 @@ Each ``plot_*`` function takes the reader's dataclass and returns a Figure
 (:func:`plot_autocorrelation` takes what :func:`ratenet_analysis.autocorrelation`
 takes; :func:`plot_local_exponents`, :func:`plot_lyapunov_vectors` and
 :func:`plot_covariant_angles` take the :class:`~ratenet_analysis.Lyapunov`
-group or the file, open or by path).
+group or the file, open or by path; :func:`plot_chaos_populations` takes the
+:class:`~ratenet_analysis.Chaos` group or the file likewise).
 :func:`figures_for` lists every figure a file supports; :func:`save` writes
 PNG or PDF by the extension.  Figures have a fixed size (``FIGSIZE`` inches at
 ``DPI``), so a PNG is ``FIGSIZE * DPI`` pixels.
@@ -36,7 +37,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from .autocorrelation import FIELDS as AUTOCORRELATION_FIELDS
-from .reader import Chaos, FixedPoints, Lyapunov, Network, Permitted, RatenetFile, Sweep, Trajectory
+from .reader import Chaos, ChaosPopulations, FixedPoints, Lyapunov, Network, Permitted, RatenetFile, Sweep, Trajectory
 
 FIGSIZE = (10.0, 6.0)
 DPI = 120
@@ -1473,7 +1474,10 @@ def plot_autocorrelation(source, variable: str = "state", f: Optional[RatenetFil
 def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[str] = None):
     """Largest Lyapunov exponent against g: seeds, mean ± s.e.m., mean-field line, g_c marked.
 
-    Single seeds are small translucent points behind the means.
+    Single seeds are small translucent points behind the means.  The mean-field
+    g_c is a dashed line; for threshold-linear units the mean-field divergence
+    boundary :attr:`~ratenet_analysis.Chaos.g_div_meanfield`, when finite, a
+    dash-dot-dot line (gid ``"g_div_meanfield"``).
 
     Parameters
     ----------
@@ -1516,6 +1520,10 @@ def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[s
                    label=f"$g_c$ (stable branch) = {ch.g_c_stable_branch:.3g}{err}")
     if np.isfinite(ch.g_c_meanfield):
         ax.axvline(ch.g_c_meanfield, color=cm(0.75), ls="--", lw=1.5, label=f"$g_c$ (mean field) = {ch.g_c_meanfield:.3g}")
+    if np.isfinite(ch.g_div_meanfield):
+        # threshold-linear units: the mean-field activity diverges here (grey, dash-dot-dot)
+        ax.axvline(ch.g_div_meanfield, color="0.3", ls=(0, (6, 2, 1, 2, 1, 2)), lw=1.5, gid="g_div_meanfield",
+                   label=f"$g_{{\\mathrm{{div}}}}$ (mean field) = {ch.g_div_meanfield:.3g}")
     ax.set_xlabel(param_label(ch.key))
     ax.set_ylabel(f"largest Lyapunov exponent $\\lambda_{{\\mathrm{{max}}}}$ ({RATE_UNITS})")
     h, lab = ax.get_legend_handles_labels()
@@ -1526,6 +1534,143 @@ def plot_chaos(ch: Chaos, f: Optional[RatenetFile] = None, published: Optional[s
         ax.text(0.99, 0.02, published, transform=ax.transAxes, ha="right", va="bottom", fontsize=9,
                 bbox=dict(boxstyle="round", fc="white", ec="0.6"))
     _suptitle(fig, f, "Transition to chaos: largest Lyapunov exponent" + (f" (N = {ch.n})" if ch.n else ""))
+    return fig
+
+
+def _chaos_of(source, f: Optional[RatenetFile]) -> Tuple[Optional[ChaosPopulations], Optional[Chaos], Optional[RatenetFile]]:
+    """(populations, Chaos or None, file for the status) from a ChaosPopulations, a Chaos, a RatenetFile, a
+    RatenetData or a path."""
+    if isinstance(source, ChaosPopulations):
+        return source, None, f
+    if isinstance(source, Chaos):
+        return source.populations, source, f
+    if isinstance(source, RatenetFile):
+        ch = source.chaos()
+        return ch.populations, ch, f if f is not None else source
+    path = getattr(source, "path", source)  # RatenetData: the file it was read from
+    if isinstance(path, (str, os.PathLike)):
+        with RatenetFile(path) as rf:  # everything is read into memory: closing is safe
+            ch = rf.chaos()
+            return ch.populations, ch, f if f is not None else rf
+    raise TypeError(f"expected a Chaos, ChaosPopulations, RatenetFile, RatenetData or a path, not {type(source).__name__}")
+
+
+@styled
+def plot_chaos_populations(source, ax=None, f: Optional[RatenetFile] = None):
+    """The P-population mean field at the mean-field g_c: field statistics and stability matrix.
+
+    Left: the mean mu_k (circles) and the standard deviation sqrt(delta_k)
+    (squares) of the Gaussian field h of each population k at the mean-field
+    g_c, with each population's fraction alpha_k in the tick labels.  Right: the
+    stability matrix M_kl = g_c^2 alpha_l G_kl^2 <phi'(h)^2>_l as an annotated
+    heat map; its spectral radius is 1 at g_c (Kadmon & Sompolinsky 2015).  The
+    title gives g_c and the radius of the eigenvalue bulk of W per unit g
+    (Aljadeff, Stern & Sharpee 2015), 1 / g_c when h = 0 below g_c.
+
+    Parameters
+    ----------
+    source : Chaos, ChaosPopulations, RatenetFile, RatenetData, str or os.PathLike
+        The /chaos group or its populations, or a ``chaos`` file (open, opened
+        with :func:`ratenet_analysis.open`, or its path).
+    ax : matplotlib.axes.Axes or sequence of two Axes, optional
+        Where to draw: two axes (field statistics, stability matrix), or one
+        (the field statistics only, the matrix's spectral radius in its title).
+        Default: a new figure of the house size with both panels and a title.
+    f : RatenetFile, optional
+        The file (for the run status); taken from ``source`` when that is one.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.  The points have gid ``"mu"`` and ``"sqrt_delta"``,
+        the heat map gid ``"stability_matrix"``.  A file without
+        ``/chaos/populations`` (another model, mean-field g_c not found, or an
+        older ratenet) gives a figure that says so.
+    """
+    pops, ch, f = _chaos_of(source, f)
+    if ax is None:
+        fig, (ax1, ax2) = new_figure(1, 2, width_ratios=[1.25, 1.0])
+        own = True
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if not 1 <= len(axes) <= 2:
+            raise ValueError(f"ax: one or two Axes, not {len(axes)}")
+        ax1, ax2 = axes[0], (axes[1] if len(axes) == 2 else None)
+        fig = ax1.figure
+        own = False
+    ref = "Kadmon & Sompolinsky 2015"
+    if pops is None:
+        why = ("no /chaos/populations group in this file:\nonly chaos files of the populations model with a mean-field "
+               "$g_c$ have one")
+        for a in (ax1, ax2):
+            if a is not None:
+                _no_data(a, why if a is ax1 else "no stability matrix")
+        what = f"Population mean field ({ref}): not in this file"
+        if own:
+            _suptitle(fig, f, what)
+        else:
+            ax1.set_title(what, fontsize=10)
+        return fig
+    cm = colormap(SEQ_CMAP)
+    P = len(pops.alpha)
+    k = np.arange(1, P + 1)
+    mu = np.asarray(pops.mu, float)
+    sd = np.sqrt(np.clip(np.asarray(pops.delta, float), 0.0, None))
+    ax1.axhline(0, color="0.6", lw=0.8, zorder=1)
+    off = 0.12
+    ax1.vlines(k - off, 0, mu, color=cm(0.15), lw=2.0, zorder=2)
+    ax1.plot(k - off, mu, "o", color=cm(0.15), ms=8, zorder=3, gid="mu", label="mean $\\mu_k$ of the field $h$")
+    ax1.vlines(k + off, 0, sd, color=cm(0.65), lw=2.0, zorder=2)
+    ax1.plot(k + off, sd, "s", color=cm(0.65), ms=8, zorder=3, gid="sqrt_delta",
+             label="standard deviation $\\sqrt{\\Delta_k}$ of $h$")
+    ax1.set_xticks(k)
+    ax1.set_xticklabels([f"{i}\n$\\alpha$ = {a:.3g}" for i, a in zip(k, pops.alpha)])
+    ax1.set_xlim(0.4, P + 0.6)
+    ax1.set_xlabel("population $k$ (index) and its fraction $\\alpha_k$")
+    ax1.set_ylabel("field $h$ at the mean-field $g_c$ (model units)")
+    vals = np.concatenate([mu[np.isfinite(mu)], sd[np.isfinite(sd)]])
+    big = float(np.max(np.abs(vals))) if vals.size else 0.0
+    if big < 1e-12:
+        ax1.set_ylim(-1.0, 1.0)  # all zero: a readable scale around the points
+        note = "$\\mu_k = \\Delta_k = 0$: the field vanishes at $g_c$"
+    else:
+        lo = min(0.0, float(np.min(vals)))
+        ax1.set_ylim(lo - 0.15 * big, big * 1.45)  # headroom for the legend
+        note = f"Gaussian field $h \\sim N(\\mu_k, \\Delta_k)$ in each of the {_plural(P, 'population')}"
+    ax1.legend(loc="upper right", fontsize=9)
+    ax1.set_title(note, loc="left", fontsize=10)
+    rho = pops.spectral_radius
+    if ax2 is not None:
+        M = np.asarray(pops.stability_matrix, float)
+        vmax = float(np.nanmax(M)) if np.isfinite(M).any() and np.nanmax(M) > 0 else 1.0
+        im = ax2.imshow(M, cmap=SEQ_CMAP, vmin=0.0, vmax=vmax, interpolation="nearest", gid="stability_matrix")
+        if P <= 8:
+            for i in range(P):
+                for j in range(P):
+                    v = M[i, j]
+                    light = np.isfinite(v) and v / vmax > 0.6  # viridis is light at the top
+                    ax2.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=9 if P <= 5 else 7.5,
+                             color="0.1" if light else "white")
+        ax2.set_xticks(np.arange(P))
+        ax2.set_xticklabels([str(i) for i in k])
+        ax2.set_yticks(np.arange(P))
+        ax2.set_yticklabels([str(i) for i in k])
+        ax2.set_xlabel("presynaptic population $l$ (index)")
+        ax2.set_ylabel("population $k$ (index)")
+        ax2.set_title(f"stability matrix $M_{{kl}}$; spectral radius {rho:.4g}", loc="left", fontsize=10)
+        cb = fig.colorbar(im, ax=ax2, fraction=0.08, pad=0.03)
+        cb.set_label("stability matrix entry $M_{kl}$ (dimensionless)")
+    elif np.isfinite(rho):
+        ax1.set_title(f"{note}; spectral radius of $M$ {rho:.4g}", loc="left", fontsize=10)
+    r = pops.bulk_radius_per_g
+    gc = pops.g_c if np.isfinite(pops.g_c) else (ch.g_c_meanfield if ch is not None else np.nan)
+    what = f"{_plural(P, 'population')} at the mean-field $g_c$ = {gc:.3g} ({ref})"
+    if np.isfinite(r):
+        what += f"; bulk radius of W = {r:.3g} $g$"
+    if own:
+        _suptitle(fig, f, what)
+    else:
+        ax1.set_title(what + "\n" + ax1.get_title(loc="left"), loc="left", fontsize=10)
     return fig
 
 
@@ -1550,6 +1695,14 @@ def _lyapunov_extras(f: RatenetFile) -> Tuple[int, bool, bool]:
         return 0, False, False
 
 
+def _has_chaos_populations(f: RatenetFile) -> bool:
+    """Whether the file has /chaos/populations (from the layout only; an unreadable group has none)."""
+    try:
+        return "populations" in f.h5["chaos"]
+    except (OSError, RuntimeError, KeyError, TypeError):
+        return False
+
+
 def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
     """Every figure the file supports, by name, the main one first.
 
@@ -1563,7 +1716,9 @@ def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
     ``local_exponents`` has rows), ``"lyapunov_vectors"``
     (:func:`plot_lyapunov_vectors`, when the participation ratios are stored)
     and ``"lyapunov_angles"`` (:func:`plot_covariant_angles`, when
-    ``/lyapunov/covariant`` exists).
+    ``/lyapunov/covariant`` exists).  A ``chaos`` file adds, after
+    ``"chaos"``, ``"chaos_populations"`` (:func:`plot_chaos_populations`,
+    when ``/chaos/populations`` exists: the ``populations`` model).
 
     Parameters
     ----------
@@ -1608,6 +1763,8 @@ def figures_for(f: RatenetFile) -> Dict[str, Callable[[], Figure]]:
                 out["lyapunov_angles"] = lambda: plot_covariant_angles(f.lyapunov(), f=f)
         elif g == "chaos":
             out["chaos"] = lambda: plot_chaos(f.chaos(), f)
+            if _has_chaos_populations(f):
+                out["chaos_populations"] = lambda: plot_chaos_populations(f.chaos(), f=f)
         elif g == "network":
             out["network"] = lambda: plot_network(net, f)
         elif g == "sweep":

@@ -1158,6 +1158,65 @@ class Sweep:
 
 
 @dataclass
+class ChaosPopulations:
+    """The ``/chaos/populations`` group: the P-population static mean field at g_c.
+
+    :attr:`Chaos.populations` of a ``chaos`` file of the ``populations`` model
+    whose mean-field g_c was found.  At the mean-field g_c the field of a unit
+    of population k is Gaussian, h ~ N(mu_k, delta_k) (Kadmon & Sompolinsky
+    2015); P populations.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        The populations' fractions N_k / N, shape (P,); they sum to 1.
+    mu : numpy.ndarray
+        Mean of the field h in each population (model units), shape (P,).
+    delta : numpy.ndarray
+        Variance of the field h in each population, shape (P,).
+    mean_rate : numpy.ndarray
+        <phi(h)> in each population, shape (P,).
+    active_fraction : numpy.ndarray
+        P(phi'(h) != 0) in each population (1 for a smooth phi), shape (P,).
+    stability_matrix : numpy.ndarray
+        M_kl = g^2 alpha_l G_kl^2 <phi'(h)^2>_l at g_c, shape (P, P) (row:
+        population, column: presynaptic population); its spectral radius is 1
+        at g_c.
+    bulk_radius_per_g : float
+        Radius of the eigenvalue bulk of W per unit g, sqrt(rho(alpha_l
+        G_kl^2)) (Aljadeff, Stern & Sharpee 2015).
+    g_c : float
+        The mean-field g_c (as :attr:`Chaos.g_c_meanfield`).
+    source : str
+        The reference the file cites.
+
+    Examples
+    --------
+    >>> with ra.run("configs/chaos_populations.toml", command="chaos") as f:  # doctest: +SKIP
+    ...     pops = f.chaos().populations
+    >>> pops.alpha, pops.mu, np.sqrt(pops.delta), pops.spectral_radius       # doctest: +SKIP
+    """
+
+    alpha: np.ndarray  # P
+    mu: np.ndarray  # P
+    delta: np.ndarray  # P
+    mean_rate: np.ndarray  # P
+    active_fraction: np.ndarray  # P
+    stability_matrix: np.ndarray  # P x P
+    bulk_radius_per_g: float = np.nan
+    g_c: float = np.nan
+    source: str = ""
+
+    @property
+    def spectral_radius(self) -> float:
+        """Spectral radius of :attr:`stability_matrix` (1 at g_c; NaN when it is empty or not finite)."""
+        m = np.asarray(self.stability_matrix, float)
+        if m.ndim != 2 or m.shape[0] != m.shape[1] or not m.size or not np.all(np.isfinite(m)):
+            return float("nan")
+        return float(np.max(np.abs(np.linalg.eigvals(m))))
+
+
+@dataclass
 class Chaos:
     """The ``/chaos`` group: largest Lyapunov exponent against g, with the mean-field curve.
 
@@ -1184,6 +1243,10 @@ class Chaos:
         ``"stable"``, ``"chaotic"`` or ``"failed"`` for each mean-field point.
     n : int or None
         Network size N (from the stored config).
+    populations : ChaosPopulations or None
+        The ``/chaos/populations`` group: the per-population mean field at the
+        mean-field g_c (``populations`` model); None when the file has none
+        (another model, g_c not found, or a file from an older ratenet).
 
     Examples
     --------
@@ -1204,6 +1267,7 @@ class Chaos:
     n_divergent: Optional[np.ndarray] = None  # G: seeds that diverged
     meanfield_status: List[str] = field(default_factory=list)  # M: "stable" / "chaotic" / "failed"
     n: Optional[int] = None  # network size (from the config: a chaos file has no /network group)
+    populations: Optional[ChaosPopulations] = None  # /chaos/populations (populations model)
 
     @property
     def key(self) -> str:
@@ -1239,6 +1303,15 @@ class Chaos:
     def g_c_meanfield(self) -> float:
         """Critical coupling of the mean-field theory (1 for a tanh network)."""
         return float(self.attrs.get("g_c_meanfield", np.nan))
+
+    @property
+    def g_div_meanfield(self) -> float:
+        """Threshold-linear units: where the mean-field activity diverges, in units of the swept g.
+
+        NaN for other transfer functions, when there is no divergence, and in
+        files from a ratenet that did not store it.
+        """
+        return float(self.attrs.get("g_div_meanfield", np.nan))
 
 
 # --------------------------------------------------------------------------- the file
@@ -1758,6 +1831,7 @@ class RatenetFile:
             ml = np.asarray(self._read(mfg, "lambda_max", ml), float)
             if "status" in mfg:
                 mst = _strings(mfg["status"])
+        pops = self._chaos_populations(g)
         nf = self._read(g, "n_finite", None)
         nd = self._read(g, "n_divergent", None)
         n = self._n_hint() or None
@@ -1769,7 +1843,32 @@ class RatenetFile:
         return Chaos(gv, lm, dv, mean, sem, mg, ml, a,
                      n_finite=None if nf is None else np.asarray(nf, np.int64),
                      n_divergent=None if nd is None else np.asarray(nd, np.int64),
-                     meanfield_status=mst, n=n)
+                     meanfield_status=mst, n=n, populations=pops)
+
+    def _chaos_populations(self, g) -> Optional[ChaosPopulations]:
+        """``/chaos/populations`` as a ChaosPopulations, None when the group is absent."""
+        if "populations" not in g:
+            return None
+        pg = g["populations"]
+        pa = _attrs(pg)
+        alpha = np.asarray(self._read(pg, "alpha"), float).ravel()
+        P = len(alpha)
+
+        def vec(name):
+            return np.asarray(self._read(pg, name, np.full(P, np.nan)), float).ravel()
+
+        sm = np.asarray(self._read(pg, "stability_matrix", np.full((P, P), np.nan)), float).reshape(P, P)
+
+        def num(key):
+            try:
+                return float(pa.get(key, np.nan))
+            except (TypeError, ValueError):
+                return float("nan")
+
+        return ChaosPopulations(alpha=alpha, mu=vec("mu"), delta=vec("delta"), mean_rate=vec("mean_rate"),
+                                active_fraction=vec("active_fraction"), stability_matrix=sm,
+                                bulk_radius_per_g=num("bulk_radius_per_g"), g_c=num("g_c"),
+                                source=str(pa.get("source", "")))
 
     def _n_hint(self) -> int:
         try:

@@ -27,7 +27,8 @@ import ratenet_analysis as ra
 from conftest import ANALYSIS, pyrun, run_ok
 from ratenet_analysis import cli, plots
 
-KINDS = ["simulate", "simulate_current", "permitted", "fixed_points", "lyapunov", "sweep", "autocorrelation", "chaos"]
+KINDS = ["simulate", "simulate_current", "permitted", "fixed_points", "lyapunov", "sweep", "autocorrelation", "chaos",
+         "chaos_populations"]
 UNITLESS = ("index", "number of", "count")  # labels that are explicitly unitless
 
 
