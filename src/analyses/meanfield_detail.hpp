@@ -46,6 +46,75 @@ inline double find_root(F&& f, double lo, double hi, double flo, double fhi, dou
     return 0.5 * (r.first + r.second);
 }
 
+// The common part of critical_coupling and populations_critical_coupling: from the
+// stable solution at g = 0, follow the branch towards g_max (a step to each grid value
+// of g, halved where a solve from the last solution fails, until it falls below
+// g_tol: the branch ends there), then locate g_c where the stability factor crosses
+// 1 by a bracketing root finder, each solve seeded from the last stable solution.
+// solve_at(g, seed) returns a result with status and stability. Sets res.status,
+// message, g_c, at_g_c, g_static_divergence (and transition on a static divergence);
+// true when g_c was found.
+template <class Res, class State, class Solve>
+bool follow_branch_to_critical(const CriticalOptions& copt, State stable, Solve&& solve_at, Res& res) {
+    double g_stable = 0.0, g_unstable = -1.0;
+    State unstable;
+    const auto n_steps = static_cast<long>(std::ceil(copt.g_max / copt.g_step - 1e-9));
+    for (long k = 1; k <= n_steps && g_unstable < 0; ++k) {
+        const double target = std::min(static_cast<double>(k) * copt.g_step, copt.g_max);
+        double h = target - g_stable;
+        while (g_stable < target && g_unstable < 0) {
+            const double g = std::min(g_stable + h, target);
+            State s = solve_at(g, stable);
+            if (s.status == StaticStatus::converged && s.stability < 1.0) {
+                stable = std::move(s);
+                g_stable = g;
+            } else if (s.status == StaticStatus::converged) {
+                unstable = std::move(s);
+                g_unstable = g;
+            } else {
+                h *= 0.5;
+                if (h < copt.g_tol * std::max(1.0, g_stable)) {
+                    res.at_g_c = stable;
+                    res.g_static_divergence = g_stable;
+                    if (s.status == StaticStatus::diverged) {
+                        res.status = CriticalStatus::static_divergence;
+                        res.transition = Transition::divergence;
+                        res.message = "the static solution runs away at g = " + format_value(g_stable) +
+                                      " while still stable";
+                    } else {
+                        res.message = "static solve failed beyond g = " + format_value(g_stable) + ": " + s.message;
+                    }
+                    return false;
+                }
+            }
+        }
+    }
+    if (g_unstable < 0) {
+        res.status = CriticalStatus::none_below_g_max;
+        res.at_g_c = stable;
+        res.message = "stable up to g_max = " + format_value(copt.g_max);
+        return false;
+    }
+    bool failed = false;
+    const auto f = [&](double gg) {
+        const State s = solve_at(gg, stable);
+        if (s.status != StaticStatus::converged || !std::isfinite(s.stability)) failed = true;
+        return s.stability - 1.0;
+    };
+    double gc = g_unstable;
+    if (unstable.stability > 1.0)
+        gc = find_root(f, g_stable, g_unstable, stable.stability - 1.0, unstable.stability - 1.0, copt.g_tol);
+    if (failed) {
+        res.message = "static solve failed while locating g_c in [" + format_value(g_stable) + ", " +
+                      format_value(g_unstable) + "]";
+        return false;
+    }
+    res.status = CriticalStatus::found;
+    res.g_c = gc;
+    res.at_g_c = solve_at(gc, stable);
+    return true;
+}
+
 // Gauss-Hermite rules are built once per order: the static solver evaluates moments thousands of times.
 const QuadratureRule& cached_rule(GaussianRule kind, int order);
 

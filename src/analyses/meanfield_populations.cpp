@@ -489,70 +489,13 @@ PopulationCriticalResult populations_critical_coupling(const PopulationMeanField
         return populations_solve_static(o, PopulationGuess{seed.mu, seed.delta});
     };
     o.g = 0.0;
-    PopulationStaticResult stable = populations_solve_static(o);   // last stable solution on the branch
-    double g_stable = 0.0;
+    const PopulationStaticResult stable = populations_solve_static(o);   // the branch starts here
     if (stable.status != StaticStatus::converged) {
         res.message = "no static solution at g = 0: " + stable.message;
         return res;
     }
-    // Continuation, halving the step where a solve from the last solution fails.
-    const auto n_steps = static_cast<long>(std::ceil(copt.g_max / copt.g_step - 1e-9));
-    PopulationStaticResult unstable;
-    double g_unstable = -1.0;
-    for (long n = 1; n <= n_steps && g_unstable < 0; ++n) {
-        const double target = std::min(static_cast<double>(n) * copt.g_step, copt.g_max);
-        double h = target - g_stable;
-        while (g_stable < target && g_unstable < 0) {
-            const double g = std::min(g_stable + h, target);
-            PopulationStaticResult s = solve_at(g, stable);
-            if (s.status == StaticStatus::converged && s.stability < 1.0) {
-                stable = std::move(s);
-                g_stable = g;
-            } else if (s.status == StaticStatus::converged) {
-                unstable = std::move(s);
-                g_unstable = g;
-            } else {
-                h *= 0.5;
-                if (h < copt.g_tol * std::max(1.0, g_stable)) {
-                    res.at_g_c = stable;
-                    res.g_static_divergence = g_stable;
-                    if (s.status == StaticStatus::diverged) {
-                        res.status = CriticalStatus::static_divergence;
-                        res.transition = Transition::divergence;
-                        res.message = "the static solution runs away at g = " + format_value(g_stable) +
-                                      " while still stable";
-                    } else {
-                        res.message = "static solve failed beyond g = " + format_value(g_stable) + ": " + s.message;
-                    }
-                    return res;
-                }
-            }
-        }
-    }
-    if (g_unstable < 0) {
-        res.status = CriticalStatus::none_below_g_max;
-        res.at_g_c = stable;
-        res.message = "stable up to g_max = " + format_value(copt.g_max);
-        return res;
-    }
-    // g_c in (g_stable, g_unstable]: root of rho(M) - 1, each solve seeded from the last stable one.
-    bool failed = false;
-    const auto f = [&](double gg) {
-        const PopulationStaticResult s = solve_at(gg, stable);
-        if (s.status != StaticStatus::converged || !std::isfinite(s.stability)) failed = true;
-        return s.stability - 1.0;
-    };
-    double gc = g_unstable;
-    if (unstable.stability > 1.0)
-        gc = find_root(f, g_stable, g_unstable, stable.stability - 1.0, unstable.stability - 1.0, copt.g_tol);
-    if (failed) {
-        res.message = "static solve failed while locating g_c in [" + format_value(g_stable) + ", " +
-                      format_value(g_unstable) + "]";
-        return res;
-    }
-    res.status = CriticalStatus::found;
-    res.g_c = gc;
-    res.at_g_c = solve_at(gc, stable);
+    if (!follow_branch_to_critical(copt, stable, solve_at, res)) return res;
+    const double gc = res.g_c;
     if (all_bounded) {
         res.transition = Transition::chaos;
     } else if (all_tl) {

@@ -298,71 +298,13 @@ CriticalResult critical_coupling(const MeanFieldOptions& opt, const CriticalOpti
         return solve_static(o, seed.m, seed.delta0);
     };
     o.g = 0.0;
-    StaticResult stable = solve_static(o);   // the last stable solution on the branch
-    double g_stable = 0.0;
+    const StaticResult stable = solve_static(o);   // the branch starts here
     if (stable.status != StaticStatus::converged) {
         res.message = "no static solution at g = 0: " + stable.message;
         return res;
     }
-    // Continuation: step towards each grid value of g, halving the step when a solve from
-    // the last solution fails, until the step falls below g_tol (the branch ends there).
-    const auto n_steps = static_cast<long>(std::ceil(copt.g_max / copt.g_step - 1e-9));
-    StaticResult unstable;
-    double g_unstable = -1.0;
-    for (long k = 1; k <= n_steps && g_unstable < 0; ++k) {
-        const double target = std::min(static_cast<double>(k) * copt.g_step, copt.g_max);
-        double h = target - g_stable;
-        while (g_stable < target && g_unstable < 0) {
-            const double g = std::min(g_stable + h, target);
-            const StaticResult s = solve_at(g, stable);
-            if (s.status == StaticStatus::converged && s.stability < 1.0) {
-                stable = s;
-                g_stable = g;
-            } else if (s.status == StaticStatus::converged) {
-                unstable = s;
-                g_unstable = g;
-            } else {
-                h *= 0.5;
-                if (h < copt.g_tol * std::max(1.0, g_stable)) {
-                    res.at_g_c = stable;
-                    res.g_static_divergence = g_stable;
-                    if (s.status == StaticStatus::diverged) {
-                        res.status = CriticalStatus::static_divergence;
-                        res.transition = Transition::divergence;
-                        res.message = "the static solution runs away at g = " + format_value(g_stable) +
-                                      " while still stable";
-                    } else {
-                        res.message = "static solve failed beyond g = " + format_value(g_stable) + ": " + s.message;
-                    }
-                    return res;
-                }
-            }
-        }
-    }
-    if (g_unstable < 0) {
-        res.status = CriticalStatus::none_below_g_max;
-        res.at_g_c = stable;
-        res.message = "stable up to g_max = " + format_value(copt.g_max);
-        return res;
-    }
-    // g_c in (g_stable, g_unstable]: root of g^2 <phi'^2> - 1 along the branch, each solve
-    // seeded from the last stable solution.
-    bool failed = false;
-    const auto f = [&](double gg) {
-        const StaticResult s = solve_at(gg, stable);
-        if (s.status != StaticStatus::converged) failed = true;
-        return s.stability - 1.0;
-    };
-    double gc = g_unstable;
-    if (unstable.stability > 1.0) gc = find_root(f, g_stable, g_unstable, stable.stability - 1.0, unstable.stability - 1.0, copt.g_tol);
-    if (failed) {
-        res.message = "static solve failed while locating g_c in [" + format_value(g_stable) + ", " +
-                      format_value(g_unstable) + "]";
-        return res;
-    }
-    res.status = CriticalStatus::found;
-    res.g_c = gc;
-    res.at_g_c = solve_at(gc, stable);
+    if (!follow_branch_to_critical(copt, stable, solve_at, res)) return res;
+    const double gc = res.g_c;
     if (bounded_transfer(opt.phi)) {
         res.transition = Transition::chaos;
     } else if (is_threshold_linear(opt.phi)) {
