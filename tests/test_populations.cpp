@@ -42,6 +42,40 @@ BlockStats block_stats(const Eigen::MatrixXd& W, const PopulationLayout& L, Eige
 
 double perron(const Eigen::MatrixXd& A) { return A.eigenvalues().cwiseAbs().maxCoeff(); }
 
+// The populations network of p with transfer phi (current form, tau = 1), run from
+// h = 0 to its fixed point; returns each population's (mean, variance) of h as the
+// columns of a 2 x P matrix, or an empty matrix when it did not settle.
+Eigen::MatrixXd fixed_point_fields(const PopulationsParams& p, const Transfer& phi) {
+    const PopulationLayout L = populations_layout(p);
+    Connectivity c = make_populations(p);
+    Network net;
+    net.form = Form::current;
+    net.phi = phi;
+    if (phi.kind == TransferKind::by_population) net.phi.part_start = c.population_start;
+    net.W = std::move(c.W);
+    net.tau = Eigen::VectorXd::Ones(p.n);
+    net.input.b = *c.b;
+    IntegratorOptions o;
+    o.t_end = 200;
+    o.dt_out = 1.0;
+    o.steady_tol = 1e-8;  // the networks below settle by t = 40 (rho(M) <= 0.9)
+    struct Last : TrajectoryObserver {
+        Eigen::VectorXd x;
+        void observe(double, const Eigen::VectorXd& xi) override { x = xi; }
+    } last;
+    if (!integrate(net, Eigen::VectorXd::Zero(p.n), o, last).steady_state) return {};
+    Eigen::MatrixXd out(2, L.alpha.size());
+    Eigen::Index i0 = 0;
+    for (Eigen::Index k = 0; k < out.cols(); ++k) {
+        const auto nk = L.sizes[static_cast<std::size_t>(k)];
+        const Eigen::ArrayXd h = last.x.segment(i0, nk).array();
+        out(0, k) = h.mean();
+        out(1, k) = (h - h.mean()).square().mean();
+        i0 += nk;
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST(Populations, SizesAreLargestRemaindersInContiguousRanges) {
@@ -171,31 +205,10 @@ TEST(Populations, SimulatedFixedPointsMatchTheMeanField) {
     const int networks = 3;
     for (int s = 1; s <= networks; ++s) {
         p.seed = static_cast<std::uint64_t>(s);
-        Connectivity c = make_populations(p);
-        Network net;
-        net.form = Form::current;
-        net.phi = tanh_phi;
-        net.W = std::move(c.W);
-        net.tau = Eigen::VectorXd::Ones(p.n);
-        net.input.b = *c.b;
-        IntegratorOptions o;
-        o.t_end = 200;
-        o.dt_out = 1.0;
-        o.steady_tol = 1e-8;  // settles by t = 40 (rho(M) = 0.8: relaxation rate ~ 0.1)
-        struct Last : TrajectoryObserver {
-            Eigen::VectorXd x;
-            void observe(double, const Eigen::VectorXd& xi) override { x = xi; }
-        } last;
-        const RunResult r = integrate(net, Eigen::VectorXd::Zero(p.n), o, last);
-        ASSERT_TRUE(r.steady_state) << "network " << s << " did not settle";
-        Eigen::Index i0 = 0;
-        for (Eigen::Index k = 0; k < 2; ++k) {
-            const auto nk = L.sizes[static_cast<std::size_t>(k)];
-            const Eigen::ArrayXd h = last.x.segment(i0, nk).array();
-            mean_sum[k] += h.mean();
-            var_sum[k] += (h - h.mean()).square().mean();
-            i0 += nk;
-        }
+        const Eigen::MatrixXd f = fixed_point_fields(p, tanh_phi);
+        ASSERT_EQ(f.cols(), 2) << "network " << s << " did not settle";
+        mean_sum += f.row(0).transpose();
+        var_sum += f.row(1).transpose();
     }
     for (Eigen::Index k = 0; k < 2; ++k) {
         const double nk = static_cast<double>(L.sizes[static_cast<std::size_t>(k)]);
@@ -404,33 +417,15 @@ TEST(Populations, MixedTransferFunctionsMatchTheMeanField) {
     Transfer phi;
     phi.kind = TransferKind::by_population;
     phi.parts = {t0, t1};
-    Connectivity c = make_populations(p);
-    phi.part_start = c.population_start;
+    phi.part_start = make_populations(p).population_start;
     ASSERT_EQ(phi.part_start, (std::vector<Eigen::Index>{0, L.sizes[0]}));
-    Network net;
-    net.form = Form::current;
-    net.phi = phi;
-    net.W = std::move(c.W);
-    net.tau = Eigen::VectorXd::Ones(p.n);
-    net.input.b = *c.b;
-    IntegratorOptions o;
-    o.t_end = 200;
-    o.dt_out = 1.0;
-    o.steady_tol = 1e-8;
-    struct Last : TrajectoryObserver {
-        Eigen::VectorXd x;
-        void observe(double, const Eigen::VectorXd& xi) override { x = xi; }
-    } last;
-    ASSERT_TRUE(integrate(net, Eigen::VectorXd::Zero(p.n), o, last).steady_state);
-    Eigen::Index i0 = 0;
+    const Eigen::MatrixXd f = fixed_point_fields(p, phi);
+    ASSERT_EQ(f.cols(), 2) << "the network did not settle";
     for (Eigen::Index k = 0; k < 2; ++k) {
-        const auto nk = L.sizes[static_cast<std::size_t>(k)];
-        const Eigen::ArrayXd h = last.x.segment(i0, nk).array();
-        const double dk = mf.delta[k], nkd = static_cast<double>(nk);
+        const double dk = mf.delta[k], nk = static_cast<double>(L.sizes[static_cast<std::size_t>(k)]);
         // One network: the tolerances of SimulatedFixedPointsMatchTheMeanField times sqrt(3).
-        EXPECT_NEAR(h.mean(), mf.mu[k], 4 * 2 * std::sqrt(dk / nkd) + 1.0 / 2000) << k;
-        EXPECT_NEAR((h - h.mean()).square().mean(), dk, 4 * dk * std::sqrt(2 / nkd) + 2.0 / 2000) << k;
-        i0 += nk;
+        EXPECT_NEAR(f(0, k), mf.mu[k], 4 * 2 * std::sqrt(dk / nk) + 1.0 / 2000) << k;
+        EXPECT_NEAR(f(1, k), dk, 4 * dk * std::sqrt(2 / nk) + 2.0 / 2000) << k;
     }
 }
 
