@@ -106,6 +106,16 @@ inline std::size_t count_lines(const std::string& s) {
     return n;
 }
 
+// A run refused for bad input: exit code 2, one line on stderr naming `key`, and
+// no file at `output` (no partial output under the final name).
+inline ::testing::AssertionResult refused(const RunResult& r, const std::string& key, const fs::path& output) {
+    if (r.code != 2) return ::testing::AssertionFailure() << "exit code " << r.code << ", not 2: " << r.err;
+    if (count_lines(r.err) != 1) return ::testing::AssertionFailure() << "not one line: " << r.err;
+    if (r.err.find(key) == std::string::npos) return ::testing::AssertionFailure() << "does not name " << key << ": " << r.err;
+    if (fs::exists(output)) return ::testing::AssertionFailure() << output << " was written";
+    return ::testing::AssertionSuccess();
+}
+
 // Starts `ratenet args...` in cwd as a child process (stdout/stderr to files in
 // cwd), returning its pid.
 inline pid_t spawn_ratenet(const std::vector<std::string>& args, const std::string& cwd) {
