@@ -352,18 +352,23 @@ TEST(Populations, TransferByPopulationAppliesEachPartToItsNeurons) {
     Eigen::VectorXd f(n), d(n);
     phi.apply(u, f);
     phi.apply_derivative(u, d);
+    // The vector and scalar forms of a kind may differ in the last bits (vectorised
+    // code, contraction into fused multiply-adds); the parts differ by far more.
+    const double tol = 1e-14;
     for (Eigen::Index i = 0; i < n; ++i) {
-        EXPECT_EQ(f[i], part(i).value(u[i])) << i;
-        EXPECT_EQ(d[i], part(i).derivative(u[i])) << i;
+        EXPECT_NEAR(f[i], part(i).value(u[i]), tol) << i;
+        EXPECT_NEAR(d[i], part(i).derivative(u[i]), tol) << i;
         EXPECT_EQ(phi.value(u[i], i), part(i).value(u[i])) << i;
         EXPECT_EQ(phi.derivative(u[i], i), part(i).derivative(u[i])) << i;
     }
+    for (Eigen::Index i : {3, 4, 6, 7})  // next to the edges the parts really differ
+        EXPECT_GT(std::abs(part(i).value(u[i]) - part(i + (i == 3 || i == 6 ? 1 : -1)).value(u[i])), 1e-3) << i;
     // A segment 3 .. 8 (as the threaded right-hand side passes it).
     Eigen::VectorXd g(6);
     phi.apply(u.segment(3, 6), g, 3);
-    EXPECT_EQ(g, f.segment(3, 6));
+    EXPECT_LT((g - f.segment(3, 6)).cwiseAbs().maxCoeff(), tol);
     phi.apply_derivative(u.segment(3, 6), g, 3);
-    EXPECT_EQ(g, d.segment(3, 6));
+    EXPECT_LT((g - d.segment(3, 6)).cwiseAbs().maxCoeff(), tol);
     EXPECT_FALSE(phi.derivative_is_indicator());  // the tangent dynamics take the general path
     EXPECT_EQ(phi.describe(), "tanh; threshold_linear(gain=1.5, theta=0.2); softplus(beta=2)");
     Transfer bad = phi;
