@@ -102,7 +102,7 @@ namespace {
 
 // One transfer function from a table ([transfer], or one of [[transfer.populations]]):
 // its name and the parameters of that kind; a key of another kind is an error.
-Transfer read_transfer(const Config& cfg, Section& tr, Eigen::Index n, bool allow_prelu) {
+Transfer read_transfer(Section& tr, Eigen::Index n, bool allow_prelu) {
     Transfer phi;
     const std::string tname = tr.string("name", "relu");
     if (!parse_transfer_kind(tname, phi.kind)) {
@@ -135,7 +135,6 @@ Transfer read_transfer(const Config& cfg, Section& tr, Eigen::Index n, bool allo
     } catch (const invalid_parameter& e) {
         tr.fail(e.key(), e.value(), e.rule());
     }
-    (void)cfg;
     return phi;
 }
 
@@ -286,11 +285,11 @@ Network read_network(const Config& cfg, const Seeds& seeds) {
         net.phi.part_start = conn.population_start;
         for (std::size_t k = 0; k < tables.size(); ++k) {
             const Eigen::Index end = k + 1 < tables.size() ? conn.population_start[k + 1] : n;
-            net.phi.parts.push_back(read_transfer(cfg, tables[k], end - conn.population_start[k], false));
+            net.phi.parts.push_back(read_transfer(tables[k], end - conn.population_start[k], false));
             tables[k].finish();
         }
     } else {
-        net.phi = read_transfer(cfg, tr, n, true);
+        net.phi = read_transfer(tr, n, true);
     }
     tr.finish();
 
