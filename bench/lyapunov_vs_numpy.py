@@ -18,6 +18,13 @@ threading), and takes the faster as the machine's rate; NumPy's own N x N matmul
 is timed too.
 Both sides draw their own W with the same statistics (not the same matrix).
 
+Each case also runs ratenet with lyapunov.precision = "mixed" (float32 tangent
+products, QR and sums in float64), at the case's t_sim and, with float64 beside
+it, at MIXED_HORIZON times t_sim: the issue's target (the full spectrum at
+N = 1000 at least 1.6x faster than float64) is read at the longer run, and the
+difference of the two lengths gives the speed-up per unit of simulated time, the
+figure that holds for long runs.
+
 Usage: /usr/bin/python3 bench/lyapunov_vs_numpy.py [--driver PATH] [--quick] [--json OUT]
 Both sides run under one environment (bench/machine.py's bench_env(): the
 script's own, OPENBLAS_CORETYPE and the thread variables included); the script
@@ -33,6 +40,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import machine  # noqa: E402
+
+MIXED_HORIZON = 4  # the mixed-precision comparison also runs both precisions this many times longer
 
 
 def numpy_run(phi, n, dt, t_ons, t_sim, t_warmup, g, seed):
@@ -141,13 +150,26 @@ def main():
                                "--t-ons", str(t_ons), "--t-sim", str(t_sim), "--t-warmup", str(t_warmup), "--g", str(g)],
                               env)
         machine.check_blas(header, rn, driver)
-        # lyapunov.precision = "mixed": float32 tangent products, the same run otherwise
-        rm = machine.run_json([driver, "--n", str(n), "--phi", phi, "--dynamics", "euler_map", "--dt", str(dt),
-                               "--t-ons", str(t_ons), "--t-sim", str(t_sim), "--t-warmup", str(t_warmup), "--g", str(g),
-                               "--mixed"], env)
+        # lyapunov.precision = "mixed": float32 tangent products, the same run otherwise;
+        # then both precisions over MIXED_HORIZON times as long. A run's fixed costs
+        # (first touch of the N x N buffers, the first QR, the warm-up, the first
+        # float64 check product) weigh on a 10-interval run; the difference between
+        # the two lengths is the cost per unit of simulated time without them.
+        def driver_run(t, mixed):
+            return machine.run_json([driver, "--n", str(n), "--phi", phi, "--dynamics", "euler_map", "--dt", str(dt),
+                                     "--t-ons", str(t_ons), "--t-sim", str(t), "--t-warmup", str(t_warmup),
+                                     "--g", str(g)] + (["--mixed"] if mixed else []), env)
+
+        rm = driver_run(t_sim, True)
+        t_long = MIXED_HORIZON * t_sim
+        rn_long, rm_long = driver_run(t_long, False), driver_run(t_long, True)
         row = {"phi": phi, "n": n, "t_sim": t_sim, "ratenet": rn, "numpy": npres, "mixed": rm,
                "time_ratio_ratenet_over_numpy": rn["seconds"] / npres["seconds"],
-               "mixed_speedup_vs_float64": rn["seconds"] / rm["seconds"]}
+               "mixed_speedup_vs_float64": rn["seconds"] / rm["seconds"],
+               "mixed_long": {"t_sim": t_long, "float64": rn_long, "mixed": rm_long},
+               "mixed_speedup_long": rn_long["seconds"] / rm_long["seconds"],
+               "mixed_speedup_per_time": ((rn_long["seconds"] - rn["seconds"]) / (rm_long["seconds"] - rm["seconds"])
+                                          if rm_long["seconds"] > rm["seconds"] else None)}
         rows.append(row)
         print(f"{phi:5s} N={n:5d}  ratenet {rn['seconds']:7.2f} s  numpy {npres['seconds']:7.2f} s  "
               f"ratio {row['time_ratio_ratenet_over_numpy']:.3f}  |  tangent {rn['tangent_gflops']:6.1f} GFLOP/s "
@@ -157,6 +179,11 @@ def main():
               f"numpy DGEMM {npres['numpy_dgemm_gflops']:6.1f} GFLOP/s  |  lambda_max {rn['lambda_max']:+.3f} / "
               f"{npres['lambda_max']:+.3f}, mean {rn['mean_exponent']:.4f} / {npres['mean_exponent']:.4f}",
               flush=True)
+        per_time = row["mixed_speedup_per_time"]
+        print(f"      mixed: {rm['seconds']:.2f} s (float64 / mixed {row['mixed_speedup_vs_float64']:.2f}); "
+              f"t_sim = {t_long:g}: float64 {rn_long['seconds']:.2f} s, mixed {rm_long['seconds']:.2f} s "
+              f"({row['mixed_speedup_long']:.2f}); per unit of simulated time "
+              f"{'-' if per_time is None else f'{per_time:.2f}'}", flush=True)
     try:
         load = os.getloadavg()
     except OSError:

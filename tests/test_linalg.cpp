@@ -383,4 +383,58 @@ TEST(SparseKernels, MatchDenseProductAndAreThreadCountInvariant) {
     }
 }
 
+// spmm_transposed takes B's columns in register chunks of 32, 16 and 8 and a
+// remainder: every width from 1 to 75 against a sum written out here, term by
+// term in the row's order with std::fma (the kernel's arithmetic), bit for bit,
+// and against the long double product; 1 and 2 threads alike.
+TEST(SparseKernels, EveryColumnWidthIsTheSumInTheRowsOrder) {
+    ratenet::RandomGaussianParams p;
+    p.n = 600;
+    p.k = 37;
+    p.seed = 48;
+    const ratenet::SparseMatrix A = ratenet::make_random_gaussian(p).W_sparse;
+    const Eigen::MatrixXd Ad = Eigen::MatrixXd(A);
+    for (Eigen::Index k = 1; k <= 75; ++k) {
+        const Eigen::MatrixXd B = gaussian(p.n, k, 49 + static_cast<std::uint64_t>(k));
+        const Eigen::MatrixXd Bt = B.transpose();
+        const double alpha = -0.75;
+        Eigen::MatrixXd expect(k, p.n);
+        for (Eigen::Index i = 0; i < p.n; ++i)
+            for (Eigen::Index q = 0; q < k; ++q) {
+                double s = 0.0;
+                for (ratenet::SparseMatrix::InnerIterator it(A, i); it; ++it)
+                    s = std::fma(alpha * it.value(), B(it.col(), q), s);
+                expect(q, i) = s;
+            }
+        auto run = [&] {
+            Eigen::MatrixXd Ct;
+            ratenet::linalg::spmm_transposed(A, Bt, Ct, alpha);
+            return Ct;
+        };
+        const Eigen::MatrixXd C1 = with_threads(1, run), C2 = with_threads(2, run);
+        ASSERT_TRUE(same_bits(C1, expect)) << "k = " << k;
+        ASSERT_TRUE(same_bits(C1, C2)) << "k = " << k;
+        const Eigen::MatrixXd ref = naive_gemm(alpha, Ad, B, 0.0, Eigen::MatrixXd::Zero(p.n, k));
+        ASSERT_LT((C1.transpose() - ref).cwiseAbs().maxCoeff(), 1e-12) << "k = " << k;
+    }
+}
+
+// transpose_wide against Eigen's transpose, with and without the row scaling,
+// in both precisions, above and below the threading threshold.
+TEST(SparseKernels, TransposeWideIsTheTranspose) {
+    for (const Eigen::Index n : {Eigen::Index{1}, Eigen::Index{300}, Eigen::Index{40001}}) {
+        const Eigen::MatrixXd Ct = gaussian(7, n, 60);
+        const Eigen::VectorXd d = gaussian(n, 1, 61).col(0);
+        Eigen::MatrixXd out;
+        ratenet::linalg::transpose_wide(Ct, out);
+        ASSERT_TRUE(same_bits(out, Ct.transpose())) << n;
+        ratenet::linalg::transpose_wide(Ct, out, d.data());
+        ASSERT_TRUE(same_bits(out, Eigen::MatrixXd(d.asDiagonal() * Ct.transpose()))) << n;
+        const Eigen::MatrixXf Cf = Ct.cast<float>();
+        Eigen::MatrixXf of;
+        ratenet::linalg::transpose_wide(Cf, of);
+        ASSERT_TRUE((of.array() == Cf.transpose().array()).all()) << n;
+    }
+}
+
 }  // namespace

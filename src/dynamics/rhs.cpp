@@ -27,7 +27,7 @@ void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C, 
         if (net.sparse) {
             ws.Btf = ws.Qf.transpose();
             linalg::spmm_transposed(net.W32->W_sparse, ws.Btf, ws.Ctf);
-            ws.Kf = ws.Ctf.transpose();
+            linalg::transpose_wide(ws.Ctf, ws.Kf);
         } else {
             ws.Kf.resize(net.W32->W.rows(), B.cols());
             linalg::gemm(1.0f, net.W32->W, ws.Qf, 0.0f, ws.Kf);
@@ -38,7 +38,7 @@ void coupling(const Network& net, const Eigen::MatrixXd& B, Eigen::MatrixXd& C, 
     if (net.sparse) {
         ws.Bt = B.transpose();
         linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
-        C = ws.Ct.transpose();
+        linalg::transpose_wide(ws.Ct, C);
     } else {
         C.resize(net.W.rows(), B.cols());
         linalg::gemm(1.0, net.W, B, 0.0, C);
@@ -321,7 +321,8 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
                 else ws.Bt.col(j).setZero();
             }
             linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
-            out += ws.Ct.transpose();
+            linalg::transpose_wide(ws.Ct, ws.tmp);
+            out += ws.tmp;
         }
     } else if (indicator) {
         if (f32 != nullptr) active_panel_products(net, f32->W, gain, Q, out, ws, n_active);
@@ -330,11 +331,11 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         if (net.form == Form::rate) {
             ws.Bt = Q.transpose();
             linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
-            out = ws.d.asDiagonal() * ws.Ct.transpose();
+            linalg::transpose_wide(ws.Ct, out, ws.d.data());
         } else {
             ws.Bt = (ws.d.asDiagonal() * Q).transpose();
             linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
-            out = ws.Ct.transpose();
+            linalg::transpose_wide(ws.Ct, out);
         }
         out -= Q;
     } else {

@@ -12,7 +12,9 @@
 // Private to the library: no file, no text, no printing.
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <Eigen/SparseCore>
+#include <cstddef>
 #include <cstdint>
 
 namespace ratenet::linalg {
@@ -64,9 +66,46 @@ void spmv(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& 
     for (Eigen::Index i = 0; i < n; ++i) yv[i] = row_dot(idx, val, ptr[i], ptr[i + 1], xv);
 }
 
+// One row of A times the rows of B it selects, columns [q0, q0 + W) of them: the
+// W sums in registers (W fixed at compile time), each the sum over the row's
+// nonzeros in their order. W not fixed (the last few columns): the same sums, in
+// a local array.
+template <int W, class Scalar>
+inline void row_times_rows(const std::int64_t* __restrict idx, const Scalar* __restrict val, std::int64_t begin,
+                           std::int64_t end, const Scalar* __restrict b, Eigen::Index k, Eigen::Index q0,
+                           Eigen::Index m, Scalar alpha, Scalar* __restrict out) {
+    constexpr std::size_t cap = W > 0 ? static_cast<std::size_t>(W) : 8;
+    const Eigen::Index width = W > 0 ? W : m;
+    Scalar acc[cap];
+    for (std::size_t q = 0; q < cap; ++q) acc[q] = 0;
+    for (std::int64_t p = begin; p < end; ++p) {
+        // The rows of B are gathered at random: ask for them a few nonzeros ahead
+        // (hints only; no effect on the arithmetic).
+        if (p + prefetch_distance < end) {
+            const Scalar* ahead = b + idx[p + prefetch_distance] * k + q0;
+            for (Eigen::Index q = 0; q < width; q += 64 / static_cast<Eigen::Index>(sizeof(Scalar)))
+                __builtin_prefetch(ahead + q);
+        }
+        const Scalar v = alpha * val[p];
+        const Scalar* __restrict bj = b + idx[p] * k + q0;
+        if constexpr (W > 0) {
+            for (Eigen::Index q = 0; q < W; ++q) acc[q] = std::fma(v, bj[q], acc[q]);
+        } else {
+            for (Eigen::Index q = 0; q < width; ++q) acc[q] = std::fma(v, bj[q], acc[q]);
+        }
+    }
+    for (Eigen::Index q = 0; q < width; ++q) out[q] = acc[q];
+}
+
 // Ct = (A B)^T, given Bt = B^T (k x m, column j = row j of B). Only the rows
 // listed in `rows` (all when rows is null, count = A.rows()) are computed; the
 // other columns of Ct are left as they were. Scaled by alpha.
+//
+// Each row of A is taken with B's columns in chunks of 32, 16 or 8 whose sums
+// stay in registers (a sum kept in memory would wait on a store and a load for
+// every nonzero), the last k mod 8 columns in one more pass; a chunk re-reads
+// the row of A from L1. Each entry of Ct is one sum over the row's nonzeros in
+// their order, whatever the chunks.
 template <class Scalar>
 void spmm_transposed(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& Bt,
                      Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& Ct, Scalar alpha = 1,
@@ -83,28 +122,47 @@ void spmm_transposed(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dy
 #pragma omp parallel for schedule(dynamic, 64) if (threaded)
     for (Eigen::Index a = 0; a < count; ++a) {
         const Eigen::Index i = rows ? rows[a] : a;
-        Scalar* __restrict ci = c + i * k;
-        // Up to 64 columns at a time in a local accumulator (B's row j is fetched
-        // whole, once per nonzero, however wide).
-        constexpr Eigen::Index w = 64;
-        for (Eigen::Index q0 = 0; q0 < k; q0 += w) {
-            const Eigen::Index m = std::min(w, k - q0);
-            alignas(64) Scalar acc[w];
-            for (Eigen::Index q = 0; q < m; ++q) acc[q] = 0;
-            const std::int64_t end = ptr[i + 1];
-            for (std::int64_t p = ptr[i]; p < end; ++p) {
-                // The rows of B are gathered at random: ask for them a few nonzeros
-                // ahead (hints only; no effect on the arithmetic).
-                if (p + prefetch_distance < end) {
-                    const Scalar* ahead = b + idx[p + prefetch_distance] * k + q0;
-                    for (Eigen::Index q = 0; q < m; q += 64 / static_cast<Eigen::Index>(sizeof(Scalar)))
-                        __builtin_prefetch(ahead + q);
-                }
-                const Scalar v = alpha * val[p];
-                const Scalar* __restrict bj = b + idx[p] * k + q0;
-                for (Eigen::Index q = 0; q < m; ++q) acc[q] += v * bj[q];
-            }
-            for (Eigen::Index q = 0; q < m; ++q) ci[q0 + q] = acc[q];
+        Scalar* ci = c + i * k;
+        const std::int64_t begin = ptr[i], end = ptr[i + 1];
+        Eigen::Index q0 = 0;
+        for (; q0 + 32 <= k; q0 += 32) row_times_rows<32>(idx, val, begin, end, b, k, q0, 32, alpha, ci + q0);
+        if (q0 + 16 <= k) {
+            row_times_rows<16>(idx, val, begin, end, b, k, q0, 16, alpha, ci + q0);
+            q0 += 16;
+        }
+        if (q0 + 8 <= k) {
+            row_times_rows<8>(idx, val, begin, end, b, k, q0, 8, alpha, ci + q0);
+            q0 += 8;
+        }
+        if (q0 < k) row_times_rows<0>(idx, val, begin, end, b, k, q0, k - q0, alpha, ci + q0);
+    }
+}
+
+// out = diag(scale) Ct^T (scale null: out = Ct^T) for a short, wide Ct (k x n,
+// k small): blocks of rows of out, each reading its block of Ct once and
+// writing k sequential streams. Eigen's own assignment walks out column by
+// column and so reads all of Ct once per column (a 64-byte line for each
+// 8-byte entry). Copies and one product per entry: no sum, the same bits.
+template <class Scalar>
+void transpose_wide(const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& Ct,
+                    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>& out, const double* scale = nullptr) {
+    const Eigen::Index k = Ct.rows(), n = Ct.cols();
+    if (out.rows() != n || out.cols() != k) out.resize(n, k);
+    constexpr Eigen::Index block = 256;
+    const Eigen::Index blocks = (n + block - 1) / block;
+    const Scalar* c = Ct.data();
+    Scalar* o = out.data();
+    const bool threaded = static_cast<double>(n) * static_cast<double>(k) >= sparse_parallel_nnz;
+#pragma omp parallel for schedule(static) if (threaded)
+    for (Eigen::Index g = 0; g < blocks; ++g) {
+        const Eigen::Index i0 = g * block, i1 = std::min(n, i0 + block);
+        for (Eigen::Index q = 0; q < k; ++q) {
+            Scalar* __restrict oq = o + q * n;
+            const Scalar* __restrict cq = c + q;
+            if (scale != nullptr)
+                for (Eigen::Index i = i0; i < i1; ++i) oq[i] = static_cast<Scalar>(scale[i]) * cq[i * k];
+            else
+                for (Eigen::Index i = i0; i < i1; ++i) oq[i] = cq[i * k];
         }
     }
 }
