@@ -10,6 +10,25 @@ namespace ratenet {
 
 namespace {
 
+// out = phi(u) (or phi'(u)) in fixed segments on all threads, for the sparse
+// paths and phi' (the dense right-hand sides apply phi inside the product's own
+// panels). Segments of 4096 start where a whole-vector call would have its SIMD
+// blocks: the same bits, whatever the thread count.
+template <bool derivative>
+void apply_segments(const Transfer& phi, const Eigen::VectorXd& u, Eigen::VectorXd& out) {
+    const Eigen::Index n = u.size();
+    out.resize(n);
+    constexpr Eigen::Index seg = 4096;
+    const Eigen::Index segs = (n + seg - 1) / seg;
+#pragma omp parallel for schedule(static) if (segs >= 4)
+    for (Eigen::Index s = 0; s < segs; ++s) {
+        const Eigen::Index a = s * seg, len = std::min(seg, n - a);
+        if constexpr (derivative) phi.apply_derivative(u.segment(a, len), out.segment(a, len), a);
+        else phi.apply(u.segment(a, len), out.segment(a, len), a);
+    }
+}
+void apply_phi(const Transfer& phi, const Eigen::VectorXd& u, Eigen::VectorXd& out) { apply_segments<false>(phi, u, out); }
+
 // out = W v, dense or sparse. Both split over threads with results independent
 // of the thread count: dense by fixed column panels (linalg::gemv), sparse by rows
 // (Eigen's row-major sparse product; each row is one dot product).
@@ -53,9 +72,9 @@ void derivative_at(const Network& net, double t, const Eigen::VectorXd& x, Works
     if (net.form == Form::rate) {
         coupling(net, x, ws.u, ws);
         ws.u += net.input.at(t, ws.b_t);
-        net.phi.apply_derivative(ws.u, ws.d);
+        apply_segments<true>(net.phi, ws.u, ws.d);
     } else {
-        net.phi.apply_derivative(x, ws.d);
+        apply_segments<true>(net.phi, x, ws.d);
     }
 }
 
@@ -72,10 +91,10 @@ void rhs_float32(const Network& net, const CouplingF32& c, const Eigen::VectorXd
             ws.vf = x.cast<float>();
             linalg::spmv(c.W_sparse, ws.vf, ws.yf);
             ws.u = ws.yf.cast<double>() + b;
-            net.phi.apply(ws.u, dxdt);
+            apply_phi(net.phi, ws.u, dxdt);
             dxdt.array() = (dxdt.array() - x.array()) / tau.array();
         } else {
-            net.phi.apply(x, ws.u);
+            apply_phi(net.phi, x, ws.u);
             ws.vf = ws.u.cast<float>();
             linalg::spmv(c.W_sparse, ws.vf, ws.yf);
             dxdt.array() = (ws.yf.cast<double>().array() - x.array() + b.array()) / tau.array();
@@ -208,10 +227,10 @@ void rhs_with_input(const Network& net, const Eigen::VectorXd& b, const Eigen::V
         if (net.form == Form::rate) {
             coupling(net, x, ws.u, ws);
             ws.u += b;
-            net.phi.apply(ws.u, dxdt);
+            apply_phi(net.phi, ws.u, dxdt);
             dxdt.array() = (dxdt.array() - x.array()) / tau.array();
         } else {
-            net.phi.apply(x, ws.u);
+            apply_phi(net.phi, x, ws.u);
             coupling(net, ws.u, dxdt, ws);
             dxdt.array() = (dxdt.array() - x.array() + b.array()) / tau.array();
         }
