@@ -252,7 +252,9 @@ rows, values and bytes of W with every column index folded into [0, 4096), so
 that x's gathered entries sit in L1 and the 16-column rows of Q in L2: the
 distance to the floor left there is the kernels' own, the rest is the random
 gathers of a random network (one cache line fetched for each 8-byte x_j, and
-a 128-byte row of Q for each nonzero in J Q, against W's 16 bytes).
+a 128-byte row of Q for each nonzero in J Q, against W's 16 bytes). The J Q of
+`lyapunov.precision = "mixed"` runs from a float32 copy of W and gathers 64-byte
+rows.
 SciPy keeps 32-bit indices (12 bytes per nonzero); the second table
 holds its SpMV to its own floor, at the driver's triad and at the header's
 one-thread triad. The partial spectrum (ratenet only) is k exponents with RK4
@@ -400,7 +402,9 @@ def section_sparse(res, hdr):
                      num(1e3 * r["baseline_spmm16_seconds"], " ms"), num(r["spmm16_speedup"]), r["steps"],
                      num(r["ratenet_rk4_seconds"], " s"), num(r["baseline_rk4_seconds"], " s"), num(r["rk4_speedup"]),
                      meets(r["rhs_over_floor"], target), meets(r["jq16_over_floor"], target),
-                     num(r.get("rhs_local_over_floor")), num(r.get("jq16_local_over_floor")), spec])
+                     num(r.get("rhs_local_over_floor")), num(r.get("jq16_local_over_floor")),
+                     num(1e3 * r["ratenet_jq16_mixed_seconds"], " ms") if r.get("ratenet_jq16_mixed_seconds") else "-",
+                     spec])
         floors.append([r["n"], r["k"], num(r["ratenet_w_bytes"] / 1e6), num(r["baseline_w_bytes"] / 1e6),
                        f"{num(r['triad_gbs_driver'])} ({r['threads']} threads)",
                        num(1e3 * r["ratenet_floor_seconds"], " ms"), num(1e3 * r["baseline_floor_seconds"], " ms"),
@@ -418,7 +422,8 @@ def section_sparse(res, hdr):
                    "SpMM16 SciPy (W @ Q)", "SciPy / ratenet", "RK4 steps", "RK4 ratenet", "RK4 SciPy",
                    "SciPy / ratenet", f"ratenet RHS / floor (target {target})",
                    f"ratenet J Q / floor (target {target})", "RHS / floor, gathers from cache",
-                   "J Q / floor, gathers from cache", "partial spectrum (ratenet)"], rows) +
+                   "J Q / floor, gathers from cache", "J Q, float32 products (mixed)",
+                   "partial spectrum (ratenet)"], rows) +
             "\n\nBytes of W and the floors (SciPy's figures against its own bytes):\n\n" +
             table(["N", "K", "ratenet W MB", "SciPy W MB", "driver triad GB/s", "ratenet floor", "SciPy floor (driver triad)",
                    "SciPy SpMV", "SciPy SpMV / floor", "SciPy SpMV / one-thread floor", "SciPy W @ Q / floor",
@@ -604,6 +609,7 @@ def synthetic_run():
                    "ratenet_rk4_seconds": 0.9012, "baseline_rk4_seconds": 1.9876, "rk4_speedup": 2.2055,
                    "rhs_over_floor": 1.3401, "jq16_over_floor": 3.0852, "rhs_meets_target": True,
                    "rhs_local_over_floor": 1.1234, "jq16_local_over_floor": 2.0481,
+                   "ratenet_jq16_mixed_seconds": 0.01357,
                    "jq16_meets_target": False, "ratenet_floor_seconds": 0.007992, "baseline_spmv_seconds": 0.01987,
                    "baseline_floor_seconds": 0.005984, "baseline_floor_seconds_one_thread": 0.009757,
                    "baseline_spmv_over_floor": 3.3205, "baseline_spmv_over_floor_one_thread": 2.0365,
@@ -685,11 +691,12 @@ def selftest():
     sp = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines if ln.startswith("| 100000 | 100 |")]
     assert len(sp) == 2, sp
     assert sp[0] == ["100000", "100", "10.7 ms", "23.5 ms", "2.19", "24.7 ms", "136 ms", "5.50", "20", "0.901 s",
-                     "1.99 s", "2.21", "1.34 (meets)", "3.09 (**misses**)", "1.12", "2.05", "12.3 s (k = 16, t_sim = 1)"], sp[0]
+                     "1.99 s", "2.21", "1.34 (meets)", "3.09 (**misses**)", "1.12", "2.05", "13.6 ms",
+                     "12.3 s (k = 16, t_sim = 1)"], sp[0]
     assert sp[1] == ["100000", "100", "161", "120", "20.1 (2 threads)", "7.99 ms", "5.98 ms", "19.9 ms", "3.32",
                      "2.04", "22.7", "158 ms", "+0.0175"], sp[1]
     big = [[c.strip() for c in ln.strip("|").split("|")] for ln in lines if ln.startswith("| 1000000 | 100 |")]
-    assert len(big) == 2 and big[0][12:] == ["1.42 (meets)", "1.49 (meets)", "-", "-", "-"], big
+    assert len(big) == 2 and big[0][12:] == ["1.42 (meets)", "1.49 (meets)", "-", "-", "-", "-"], big
     assert big[1][9] == "-" and big[1][12] == "-", big[1]
     assert "**Target (within 1.5x of the floor) missed:** N = 100000 J Q at 3.09x." in text
     assert "N = 100000 RHS" not in text and "N = 1000000 J Q" not in text

@@ -77,13 +77,15 @@ TEST(Float32, RhsWithinTheRoundingBoundOfItsProductDenseAndSparseBothForms) {
     }
 }
 
-// J Q with float32 products (dense tanh path and threshold-linear active-row
-// path, both forms) within the bound of rounded products, and 1 vs 2 threads.
+// J Q with float32 products (tanh path and threshold-linear active-row path,
+// both forms, dense W and CSR) within the bound of rounded products, and 1 vs 2
+// threads.
 TEST(Float32, TangentProductsWithinTheRoundingBound) {
     const Eigen::Index n = 300, k = 120;
+    for (const bool sparse : {false, true})
     for (const bool tln : {false, true}) {
         for (const auto form : {ratenet::Form::rate, ratenet::Form::current}) {
-            ratenet::Network net = tanh_network(n, form, false, 17);
+            ratenet::Network net = tanh_network(n, form, sparse, 17);
             if (tln) {
                 net.phi.kind = ratenet::TransferKind::threshold_linear;
                 net.phi.gain = 1.5;
@@ -109,7 +111,8 @@ TEST(Float32, TangentProductsWithinTheRoundingBound) {
             };
             const Eigen::MatrixXd a = with_threads(1, run), b = with_threads(2, run);
             const Eigen::MatrixXd err = (a - ref).cwiseAbs();
-            const std::string what = std::string(tln ? "threshold-linear" : "tanh") + (form == ratenet::Form::rate ? " rate" : " current");
+            const std::string what = std::string(sparse ? "sparse " : "dense ") + (tln ? "threshold-linear" : "tanh") +
+                                     (form == ratenet::Form::rate ? " rate" : " current");
             EXPECT_TRUE(((err.array() <= bound.array() * 1.0001 + 1e-300)).all())
                 << what << ": worst excess " << (err - bound).maxCoeff();
             EXPECT_GT(err.maxCoeff(), 1e-9) << what;
@@ -137,11 +140,14 @@ TEST(Float32, RefusesValuesBeyondTheFloat32Range) {
 // standard errors (in fact within the measured float32 error rate times a few),
 // and the check finds nothing to warn about.
 TEST(MixedPrecision, LyapunovExponentsAgreeWithFloat64WithinTheirErrors) {
-    for (const bool tln : {false, true}) {
+    // tanh (dense), threshold-linear (dense, active rows), tanh (CSR, 40 partners)
+    for (const int which : {0, 1, 2}) {
+        const bool tln = which == 1, sparse = which == 2;
         ratenet::RandomGaussianParams p;
         p.n = 200;
         p.g = tln ? 2.2 : 2.5;
         p.seed = 1;
+        if (sparse) p.k = 40;
         ratenet::Network net;
         net.tau = Eigen::VectorXd::Ones(p.n);
         if (tln) {
@@ -154,7 +160,11 @@ TEST(MixedPrecision, LyapunovExponentsAgreeWithFloat64WithinTheirErrors) {
             net.phi.kind = ratenet::TransferKind::tanh;
             net.input.b = Eigen::VectorXd::Zero(p.n);
         }
-        net.W = ratenet::make_random_gaussian(p).W;
+        ratenet::Connectivity c = ratenet::make_random_gaussian(p);
+        net.sparse = c.sparse;
+        ASSERT_EQ(net.sparse, sparse);
+        net.W = std::move(c.W);
+        net.W_sparse.swap(c.W_sparse);
         ratenet::LyapunovOptions opt;
         opt.dynamics = ratenet::LyapunovDynamics::euler_map;
         opt.dt = 0.1;
@@ -165,7 +175,7 @@ TEST(MixedPrecision, LyapunovExponentsAgreeWithFloat64WithinTheirErrors) {
         const auto r64 = ratenet::lyapunov_spectrum(net, opt);
         opt.mixed_precision = true;
         const auto rm = ratenet::lyapunov_spectrum(net, opt);
-        const char* what = tln ? "threshold-linear" : "tanh";
+        const char* what = tln ? "threshold-linear" : sparse ? "sparse tanh" : "tanh";
         ASSERT_EQ(r64.status, ratenet::RunStatus::completed) << what;
         ASSERT_EQ(rm.status, ratenet::RunStatus::completed) << what;
         EXPECT_GT(r64.exponents[0], 0.01) << what << ": the network is meant to be chaotic";
@@ -294,32 +304,18 @@ TEST(Float32Cli, BadPrecisionsAreRefusedByName) {
     EXPECT_NE(r.err.find("network.precision"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("\"half\""), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
-
-    // mixed tangent products on a sparse network
-    const std::string sparse = R"(
-[model]
-name = "random_gaussian"
-n = 100
-k = 10
-[lyapunov]
-precision = "mixed"
-t_sim = 10
-)";
-    write_text(dir / "sparse.toml", sparse);
-    const RunResult s = run_ratenet(args({"lyapunov", "sparse.toml", "-o", "l.h5"}), dir.path().string());
-    EXPECT_EQ(s.code, 2);
-    EXPECT_NE(s.err.find("lyapunov.precision"), std::string::npos) << s.err;
-    EXPECT_NE(s.err.find("sparse"), std::string::npos) << s.err;
-    EXPECT_FALSE(std::filesystem::exists(dir / "l.h5"));
 }
 
+// Dense W, and a CSR W (40 partners), alike.
 TEST(MixedPrecisionCli, LyapunovRecordsPrecisionAndErrorRate) {
-    TempDir dir;
-    const std::string toml = R"(
+    for (const bool sparse : {false, true}) {
+        TempDir dir;
+        const std::string toml = std::string(R"(
 [model]
 name = "random_gaussian"
 n = 120
 g = 2.5
+)") + (sparse ? "k = 40\n" : "") + R"(
 [network]
 form = "current"
 [transfer]
@@ -332,16 +328,18 @@ t_warmup = 10
 t_ons_warmup = 5
 t_sim = 40
 )";
-    write_text(dir / "m.toml", toml);
-    const RunResult r = run_ratenet(args({"lyapunov", "m.toml", "-o", "m.h5"}), dir.path().string());
-    ASSERT_EQ(r.code, 0) << r.err << r.out;
-    EXPECT_NE(r.out.find("mixed precision: float32 tangent error rate"), std::string::npos) << r.out;
-    h5::File f(dir / "m.h5", h5::File::Mode::read_only);
-    auto g = f.group("lyapunov");
-    EXPECT_EQ(g.attr_string("precision"), "mixed");
-    EXPECT_GT(g.attr_double("mixed_error_rate"), 0.0);
-    EXPECT_LT(g.attr_double("mixed_error_rate"), 1e-4);
-    EXPECT_EQ(g.attr_string("precision_warning"), "");
+        write_text(dir / "m.toml", toml);
+        const RunResult r = run_ratenet(args({"lyapunov", "m.toml", "-o", "m.h5"}), dir.path().string());
+        ASSERT_EQ(r.code, 0) << r.err << r.out;
+        EXPECT_NE(r.out.find("mixed precision: float32 tangent error rate"), std::string::npos) << r.out;
+        h5::File f(dir / "m.h5", h5::File::Mode::read_only);
+        EXPECT_EQ(f.group("network").attr_string("W_format"), sparse ? "csr" : "dense");
+        auto g = f.group("lyapunov");
+        EXPECT_EQ(g.attr_string("precision"), "mixed");
+        EXPECT_GT(g.attr_double("mixed_error_rate"), 0.0);
+        EXPECT_LT(g.attr_double("mixed_error_rate"), 1e-4);
+        EXPECT_EQ(g.attr_string("precision_warning"), "");
+    }
 }
 
 }  // namespace

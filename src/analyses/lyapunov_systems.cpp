@@ -12,11 +12,7 @@ namespace ratenet {
 NetworkTangentSystem::NetworkTangentSystem(const Network& net, bool use_active_rows, bool mixed)
     : net_(net), use_active_rows_(use_active_rows), ws_(net.size()) {
     net_.validate();
-    if (mixed) {
-        if (net_.sparse)
-            throw invalid_parameter("precision", "\"mixed\"", "float32 tangent products need a dense W (the network is sparse)");
-        f32_ = net_.W32 ? net_.W32 : float32_coupling(net_);
-    }
+    if (mixed) f32_ = net_.W32 ? net_.W32 : float32_coupling(net_);
     // The spectrum of the noisy system is a different object (random dynamical system);
     // the engine integrates the deterministic flow only.
     if (net_.input.noise_sigma != 0.0)

@@ -306,8 +306,6 @@ SparseMatrix jacobian_sparse(const Network& net, double t, const Eigen::VectorXd
 
 Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd& x, const Eigen::MatrixXd& Q,
                             Eigen::MatrixXd& out, Workspace& ws, bool use_active_rows, const CouplingF32* f32) {
-    if (f32 != nullptr && net.sparse)
-        throw invalid_parameter("precision", "mixed", "float32 tangent products need a dense W");
     derivative_at(net, t, x, ws);
     const Eigen::Index n = net.size(), k = Q.cols();
     out.resize(n, k);
@@ -322,6 +320,23 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         out = -Q;
     }
     const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
+    // ws.Ct = alpha W ws.Bt^T's transpose (the listed rows, or all): in float32
+    // from the float32 copy of W when f32 is given (ws.Bt rounded once, the sums
+    // in float32, the listed columns back in float64).
+    auto sparse_product = [&](double alpha, const Eigen::Index* rows, Eigen::Index count) {
+        if (f32 == nullptr) {
+            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct, alpha, rows, count);
+            return;
+        }
+        ws.Btf = ws.Bt.cast<float>();
+        linalg::spmm_transposed(f32->W_sparse, ws.Btf, ws.Ctf, static_cast<float>(alpha), rows, count);
+        if (ws.Ct.rows() != k || ws.Ct.cols() != n) ws.Ct.resize(k, n);
+        if (rows == nullptr) {
+            ws.Ct = ws.Ctf.cast<double>();
+        } else {
+            for (Eigen::Index a = 0; a < count; ++a) ws.Ct.col(rows[a]) = ws.Ctf.col(rows[a]).cast<double>();
+        }
+    };
     if (indicator && net.sparse) {
         // Sparse W (CSR): rate form, only the active rows; current form, only the
         // active columns (inactive neurons' rows of Q enter as zeros). Each row of
@@ -329,7 +344,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         ws.Bt.resize(k, n);
         if (net.form == Form::rate) {
             ws.Bt = Q.transpose();
-            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct, gain, ws.active.data(), n_active);
+            sparse_product(gain, ws.active.data(), n_active);
             for (Eigen::Index a = 0; a < n_active; ++a) {
                 const Eigen::Index i = ws.active[static_cast<std::size_t>(a)];
                 out.row(i) += ws.Ct.col(i).transpose();
@@ -339,7 +354,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
                 if (ws.d[j] != 0.0) ws.Bt.col(j) = gain * Q.row(j).transpose();
                 else ws.Bt.col(j).setZero();
             }
-            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+            sparse_product(1.0, nullptr, -1);
             linalg::transpose_wide(ws.Ct, ws.tmp);
             out += ws.tmp;
         }
@@ -349,11 +364,11 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
     } else if (net.sparse) {
         if (net.form == Form::rate) {
             ws.Bt = Q.transpose();
-            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+            sparse_product(1.0, nullptr, -1);
             linalg::transpose_wide(ws.Ct, out, ws.d.data());
         } else {
             ws.Bt = (ws.d.asDiagonal() * Q).transpose();
-            linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct);
+            sparse_product(1.0, nullptr, -1);
             linalg::transpose_wide(ws.Ct, out);
         }
         out -= Q;

@@ -45,8 +45,6 @@ LyapunovOptions read_lyapunov(const Config& cfg, const Network& net, const Seeds
     o.use_active_rows = s.boolean("active_rows", o.use_active_rows);
     const std::string precision = s.string("precision", "float64");
     if (precision == "mixed") {
-        if (net.sparse)
-            s.fail("precision", "\"mixed\"", "float32 tangent products need a dense W, and this network is sparse");
         o.mixed_precision = true;
     } else if (precision != "float64") {
         s.fail("precision", "\"" + precision + "\"", "must be \"float64\" or \"mixed\"");
