@@ -306,8 +306,11 @@ def section_simulate(res, hdr):
     out = (f"{res.get('steps')} steps of dt = {res.get('dt')}, best of {res.get('repeats')}.\n\n" +
            table(["N", "ratenet", "NumPy", "NumPy / ratenet", "one RHS / one matvec", "RHS ms",
                   "Eigen matvec ms", "NumPy matvec ms", "W GB/s in one RHS", "RHS GB/s / triad"], rows))
-    rows32 = [[r["n"], num(r["float32_seconds"], " s"), meets(r["float32_speedup_vs_float64"], 1.7, higher=True),
-               meets(r["float32_speedup_vs_numpy"], 1.7, higher=True), num(r["float32_rhs_over_matvec32"])]
+    def at_4000(r, x):  # the target is for N = 4000; other sizes are shown, not judged
+        return meets(x, 1.7, higher=True) if r["n"] == 4000 else num(x)
+
+    rows32 = [[r["n"], num(r["float32_seconds"], " s"), at_4000(r, r["float32_speedup_vs_float64"]),
+               at_4000(r, r["float32_speedup_vs_numpy"]), num(r["float32_rhs_over_matvec32"])]
               for r in res["results"] if "float32_seconds" in r]
     if rows32:
         out += ("\n\nThe same runs with `network.precision = \"float32\"` (float32 products, float64 state; "
