@@ -31,7 +31,7 @@ void apply_phi(const Transfer& phi, const Eigen::VectorXd& u, Eigen::VectorXd& o
 
 // out = W v, dense or sparse. Both split over threads with results independent
 // of the thread count: dense by fixed column panels (linalg::gemv), sparse by rows
-// (Eigen's row-major sparse product; each row is one dot product).
+// (linalg::spmv; each row is one dot product in a fixed order).
 void coupling(const Network& net, const Eigen::VectorXd& v, Eigen::VectorXd& out, Workspace& ws) {
     if (net.sparse)
         linalg::spmv(net.W_sparse, v, out);
@@ -320,9 +320,9 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         out = -Q;
     }
     const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
-    // ws.Ct = alpha W ws.Bt^T's transpose (the listed rows, or all): in float32
-    // from the float32 copy of W when f32 is given (ws.Bt rounded once, the sums
-    // in float32, the listed columns back in float64).
+    // ws.Ct = alpha (W B)^T with B = ws.Bt^T, for the listed rows of W B (or all).
+    // Given f32, in float32 from the float32 copy of W: ws.Bt rounded once, the
+    // sums in float32, the listed columns back in float64.
     auto sparse_product = [&](double alpha, const Eigen::Index* rows, Eigen::Index count) {
         if (f32 == nullptr) {
             linalg::spmm_transposed(net.W_sparse, ws.Bt, ws.Ct, alpha, rows, count);
