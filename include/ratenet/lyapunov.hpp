@@ -133,7 +133,7 @@ struct LyapunovOptions {
     // one n x n product and one LU), the exact counterpart of the sum of exponents.
     bool volume_check = false;
     bool use_active_rows = true;   // for the Network overload (threshold-linear phi)
-    bool mixed_precision = false;  // Network overload, dense W: float32 tangent products (SGEMM)
+    bool mixed_precision = false;  // Network overload: float32 tangent products (dense W: SGEMM; sparse: CSR)
     std::int64_t checkpoint_every = 0;   // emit a checkpoint every this many ONS intervals; 0 = never
     // OpenMP threads for the products and the QR; 0 = automatic: one thread below
     // n^2 k = 8e6 (fork/join would dominate), else the OpenMP default. The kernels

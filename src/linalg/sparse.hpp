@@ -110,12 +110,12 @@ void spmv(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& 
 
 // One row of A times the rows of B it selects, columns [q0, q0 + W) of them: the
 // W sums in registers (W fixed at compile time), each the sum over the row's
-// nonzeros in their order. W not fixed (the last few columns): the same sums, in
-// a local array.
+// nonzeros in their order. W = 0: the last m < 8 columns, the same sums in a
+// local array.
 template <int W, class Scalar>
 inline void row_times_rows(const std::int64_t* __restrict idx, const Scalar* __restrict val, std::int64_t begin,
                            std::int64_t end, const Scalar* __restrict b, Eigen::Index k, Eigen::Index q0,
-                           Eigen::Index m, Scalar alpha, Scalar* __restrict out) {
+                           Scalar alpha, Scalar* __restrict out, Eigen::Index m = 0) {
     constexpr std::size_t cap = W > 0 ? static_cast<std::size_t>(W) : 8;
     const Eigen::Index width = W > 0 ? W : m;
     Scalar acc[cap];
@@ -130,11 +130,7 @@ inline void row_times_rows(const std::int64_t* __restrict idx, const Scalar* __r
         }
         const Scalar v = alpha * val[p];
         const Scalar* __restrict bj = b + idx[p] * k + q0;
-        if constexpr (W > 0) {
-            for (Eigen::Index q = 0; q < W; ++q) acc[q] = std::fma(v, bj[q], acc[q]);
-        } else {
-            for (Eigen::Index q = 0; q < width; ++q) acc[q] = std::fma(v, bj[q], acc[q]);
-        }
+        for (Eigen::Index q = 0; q < width; ++q) acc[q] = std::fma(v, bj[q], acc[q]);
     }
     for (Eigen::Index q = 0; q < width; ++q) out[q] = acc[q];
 }
@@ -167,16 +163,16 @@ void spmm_transposed(const Csr<Scalar>& A, const Eigen::Matrix<Scalar, Eigen::Dy
         Scalar* ci = c + i * k;
         const std::int64_t begin = ptr[i], end = ptr[i + 1];
         Eigen::Index q0 = 0;
-        for (; q0 + 32 <= k; q0 += 32) row_times_rows<32>(idx, val, begin, end, b, k, q0, 32, alpha, ci + q0);
+        for (; q0 + 32 <= k; q0 += 32) row_times_rows<32>(idx, val, begin, end, b, k, q0, alpha, ci + q0);
         if (q0 + 16 <= k) {
-            row_times_rows<16>(idx, val, begin, end, b, k, q0, 16, alpha, ci + q0);
+            row_times_rows<16>(idx, val, begin, end, b, k, q0, alpha, ci + q0);
             q0 += 16;
         }
         if (q0 + 8 <= k) {
-            row_times_rows<8>(idx, val, begin, end, b, k, q0, 8, alpha, ci + q0);
+            row_times_rows<8>(idx, val, begin, end, b, k, q0, alpha, ci + q0);
             q0 += 8;
         }
-        if (q0 < k) row_times_rows<0>(idx, val, begin, end, b, k, q0, k - q0, alpha, ci + q0);
+        if (q0 < k) row_times_rows<0>(idx, val, begin, end, b, k, q0, alpha, ci + q0, k - q0);
     }
 }
 
