@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "blas_info.hpp"
+#include "model/vector_math.hpp"
 #include "ratenet/dynamics.hpp"
 #include "ratenet/integrate.hpp"
 #include "ratenet/lyapunov.hpp"
@@ -152,9 +153,9 @@ int main(int argc, char** argv) {
                 "\"jq16_over_floor\": %.3f, \"jq16_mixed_seconds\": %.6e, \"rhs_local_seconds\": %.6e, \"rhs_local_over_floor\": %.3f, "
                 "\"jq16_local_seconds\": %.6e, \"jq16_local_over_floor\": %.3f, \"rk4_steps\": %ld, \"rk4_seconds\": %.4f, \"rk4_status\": \"%s\", "
                 "\"x_final_0\": %.17g, \"lyapunov_k\": %ld, \"lyapunov_t_sim\": %g, \"lyapunov_seconds\": %.3f, "
-                "\"lambda1\": %.5f, \"blas\": \"%s\"}\n",
+                "\"lambda1\": %.5f, \"blas\": \"%s\", \"tanh\": \"%s\"}\n",
                 static_cast<long>(n), static_cast<long>(k), nnz, w_bytes, omp_get_max_threads(), bw, floor, t_rhs,
                 t_rhs / floor, t_jq, t_jq / floor, t_jq_mixed, t_rhs_local, t_rhs_local / floor, t_jq_local, t_jq_local / floor, steps, t_rk4, std::string(to_string(r.status)).c_str(), obs.last,
-                static_cast<long>(lk), lt, t_lyap, lambda1, bench::blas_info().c_str());
+                static_cast<long>(lk), lt, t_lyap, lambda1, bench::blas_info().c_str(), vmath::tanh_kernel());
     return 0;
 }

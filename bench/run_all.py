@@ -418,9 +418,11 @@ def section_sparse(res, hdr):
         misses += [f"N = {r['n']} {what} at {num(r[key])}x" for what, key in (("RHS", "rhs_over_floor"),
                                                                               ("J Q", "jq16_over_floor"))
                    if r[key] > target]
+    kernels = sorted({r["ratenet_tanh"] for r in res["results"] if r.get("ratenet_tanh")})
+    tanh = f"ratenet's tanh: {', '.join(kernels)}. " if kernels else ""
     verdict = (f"Every case meets the target (within {target}x of the floor)." if not misses else
                f"**Target (within {target}x of the floor) missed:** " + "; ".join(misses) + ".")
-    return (f"Best of {res.get('repeats')} for each figure; baseline: {res.get('baseline')}. " + verdict + "\n\n" +
+    return (f"Best of {res.get('repeats')} for each figure; baseline: {res.get('baseline')}. " + tanh + verdict + "\n\n" +
             table(["N", "K", "RHS ratenet", "RHS SciPy", "SciPy / ratenet", "SpMM16 ratenet (J Q)",
                    "SpMM16 SciPy (W @ Q)", "SciPy / ratenet", "RK4 steps", "RK4 ratenet", "RK4 SciPy",
                    "SciPy / ratenet", f"ratenet RHS / floor (target {target})",

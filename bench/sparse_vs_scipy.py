@@ -208,6 +208,7 @@ def main():
             "rhs_over_floor": rn["rhs_over_floor"], "jq16_over_floor": rn["jq16_over_floor"],
             "rhs_local_over_floor": rn["rhs_local_over_floor"], "jq16_local_over_floor": rn["jq16_local_over_floor"],
             "ratenet_jq16_mixed_seconds": rn["jq16_mixed_seconds"],
+            "ratenet_tanh": rns[0].get("tanh"),
             "rhs_meets_target": rn["rhs_over_floor"] <= TARGET, "jq16_meets_target": rn["jq16_over_floor"] <= TARGET,
             "ratenet_floor_seconds": rn["floor_seconds"],
             "baseline_spmv_seconds": bl["spmv_seconds"],

@@ -13,6 +13,7 @@
 
 #include "cli_util.hpp"
 #include "io/h5.hpp"
+#include "model/vector_math.hpp"
 #include "ratenet/build_info.hpp"
 #include "ratenet/models.hpp"
 #include "ratenet/transfer.hpp"
@@ -120,6 +121,7 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_EQ(v.code, 0) << trace(v);
     EXPECT_TRUE(contains(v.out, std::string("ratenet ") + ratenet::build::version)) << v.out;
     EXPECT_TRUE(contains(v.out, "BLAS: ")) << v.out;
+    EXPECT_TRUE(contains(v.out, std::string("tanh: ") + ratenet::vmath::tanh_kernel())) << v.out;
     const RunResult h = run_ratenet("--help", dir.path().string());
     EXPECT_EQ(h.code, 0) << trace(h);
     for (const char* sub : {"simulate", "demo", "models", "info"}) EXPECT_TRUE(contains(h.out, sub)) << sub;

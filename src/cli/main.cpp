@@ -15,6 +15,7 @@
 #include "io/config.hpp"
 #include "io/h5.hpp"
 #include "linalg/dense.hpp"
+#include "model/vector_math.hpp"
 #include "ratenet/build_info.hpp"
 
 int main(int argc, char** argv) {
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
     // Named, not argv[0], so that help (and the man pages made from it) reads "ratenet".
     CLI::App app{"ratenet: simulate and analyse recurrent rate networks", "ratenet"};
     app.set_version_flag("--version", std::string("ratenet ") + ratenet::build::version + " (" +
-                                          ratenet::build::git_commit + ")\nBLAS: " + ratenet::linalg::backend());
+                                          ratenet::build::git_commit + ")\nBLAS: " + ratenet::linalg::backend() +
+                                          "\ntanh: " + ratenet::vmath::tanh_kernel());
     app.require_subcommand(1);
     int exit_code = exit_ok;
     setup_simulate(app, exit_code);

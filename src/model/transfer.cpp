@@ -5,6 +5,7 @@
 #include <limits>
 #include <numbers>
 
+#include "model/vector_math.hpp"
 #include "ratenet/errors.hpp"
 
 namespace ratenet {
@@ -122,7 +123,7 @@ double Transfer::value(double u, Eigen::Index i) const {
         case TransferKind::softplus: return log1pexp(beta * u) / beta;
         case TransferKind::gelu: return 0.5 * u * std::erfc(-u * inv_sqrt2);
         case TransferKind::silu: return u * logistic(u);
-        case TransferKind::tanh: return std::tanh(u);
+        case TransferKind::tanh: return vmath::tanh_value(u);
         case TransferKind::sigmoid: return logistic(u);
         case TransferKind::power_law: return u > theta ? k * std::pow(u - theta, n) : 0.0;
         case TransferKind::by_population: return part_of(i).value(u);
@@ -148,8 +149,9 @@ double Transfer::derivative(double u, Eigen::Index i) const {
             return s * (1.0 + u * (1.0 - s));
         }
         case TransferKind::tanh: {
-            const double t = std::tanh(u);
-            return 1.0 - t * t;
+            double d;
+            vmath::tanh_derivatives(&u, &d, 1);
+            return d;
         }
         case TransferKind::sigmoid: {
             const double s = logistic(u);
@@ -191,14 +193,14 @@ void Transfer::apply(const Eigen::Ref<const Eigen::VectorXd>& u, Eigen::Ref<Eige
         });
         return;
     }
-    // The common kinds use Eigen's vectorised array expressions; the others a plain loop.
+    // The common kinds use vectorised array expressions (tanh: model/vector_math.hpp); the others a plain loop.
     switch (kind) {
         case TransferKind::relu: out = u.array().max(0.0).matrix(); return;
         case TransferKind::threshold_linear: out = (gain * (u.array() - theta)).max(0.0).matrix(); return;
         case TransferKind::clipped_linear:
             out = (gain * (u.array() - theta)).max(0.0).min(r_max).matrix();
             return;
-        case TransferKind::tanh: out = u.array().tanh().matrix(); return;
+        case TransferKind::tanh: vmath::tanh_values(u.data(), out.data(), u.size()); return;
         default:
             for (Eigen::Index i = 0; i < u.size(); ++i) out[i] = value(u[i], first + i);
     }
@@ -215,7 +217,7 @@ void Transfer::apply_derivative(const Eigen::Ref<const Eigen::VectorXd>& u, Eige
     switch (kind) {
         case TransferKind::relu: out = (u.array() > 0.0).cast<double>().matrix(); return;
         case TransferKind::threshold_linear: out = gain * (u.array() > theta).cast<double>().matrix(); return;
-        case TransferKind::tanh: out = (1.0 - u.array().tanh().square()).matrix(); return;
+        case TransferKind::tanh: vmath::tanh_derivatives(u.data(), out.data(), u.size()); return;
         default:
             for (Eigen::Index i = 0; i < u.size(); ++i) out[i] = derivative(u[i], first + i);
     }
