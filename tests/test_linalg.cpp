@@ -265,7 +265,7 @@ TEST(Rhs, FusedDensePathMatchesDefinitionEveryTransferBothForms) {
                 return Eigen::MatrixXd(f);
             };
             const Eigen::MatrixXd f1 = with_threads(1, run), f2 = with_threads(2, run);
-            // Eigen's vectorised tanh differs from std::tanh by a few ulp.
+            // The library's tanh (model/vector_math.hpp) differs from std::tanh by a few ulp.
             EXPECT_LT((f1 - ref).cwiseAbs().maxCoeff(), 1e-12) << name << " form " << static_cast<int>(form);
             EXPECT_TRUE(same_bits(f1, f2)) << name;
         }
