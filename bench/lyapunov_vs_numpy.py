@@ -23,7 +23,8 @@ products, QR and sums in float64), at the case's t_sim and, with float64 beside
 it, at MIXED_HORIZON times t_sim: the issue's target (the full spectrum at
 N = 1000 at least 1.6x faster than float64) is read at the longer run, and the
 difference of the two lengths gives the speed-up per unit of simulated time, the
-figure that holds for long runs.
+figure that holds for long runs. Then both networks at N = 1000 once more, both
+precisions, with ratenet's default integrator (flow_rk4, dt = 0.01, t_ons = 1).
 
 Usage: /usr/bin/python3 bench/lyapunov_vs_numpy.py [--driver PATH] [--quick] [--json OUT]
 Both sides run under one environment (bench/machine.py's bench_env(): the
@@ -184,11 +185,34 @@ def main():
               f"t_sim = {t_long:g}: float64 {rn_long['seconds']:.2f} s, mixed {rm_long['seconds']:.2f} s "
               f"({row['mixed_speedup_long']:.2f}); per unit of simulated time "
               f"{'-' if per_time is None else f'{per_time:.2f}'}", flush=True)
+    # The same comparison at ratenet's default integrator (flow_rk4, dt = 0.01,
+    # t_ons = 1: four tangent products per step, 400 per QR), the one a
+    # lyapunov run gets unless it asks otherwise. The Euler map above does one
+    # product per step and ten per QR, so its float64 QR, the same in both
+    # precisions, weighs more there.
+    defaults = []
+    if not args.quick:
+        d_dt, d_t_ons, d_t_sim, d_t_warmup = 0.01, 1.0, 2.0, 1.0
+        for phi in ("tanh", "relu"):
+            def default_run(mixed):
+                return machine.run_json([driver, "--n", "1000", "--phi", phi, "--dynamics", "flow_rk4",
+                                         "--dt", str(d_dt), "--t-ons", str(d_t_ons), "--t-sim", str(d_t_sim),
+                                         "--t-warmup", str(d_t_warmup), "--g", str(g)] + (["--mixed"] if mixed else []),
+                                        env)
+
+            f64, mx = default_run(False), default_run(True)
+            row = {"phi": phi, "n": 1000, "dynamics": "flow_rk4", "dt": d_dt, "t_ons": d_t_ons, "t_sim": d_t_sim,
+                   "t_warmup": d_t_warmup, "float64": f64, "mixed": mx,
+                   "mixed_speedup_vs_float64": f64["seconds"] / mx["seconds"]}
+            defaults.append(row)
+            print(f"{phi:5s} N= 1000  flow_rk4 dt = {d_dt:g}: float64 {f64['seconds']:.2f} s, mixed "
+                  f"{mx['seconds']:.2f} s (float64 / mixed {row['mixed_speedup_vs_float64']:.2f}); lambda_max "
+                  f"{f64['lambda_max']:+.5f} / {mx['lambda_max']:+.5f}", flush=True)
     try:
         load = os.getloadavg()
     except OSError:
         load = None
-    summary = {"dt": dt, "t_ons": t_ons, "t_warmup": t_warmup, "g": g, "loadavg": load, "cases": rows}
+    summary = {"dt": dt, "t_ons": t_ons, "t_warmup": t_warmup, "g": g, "loadavg": load, "cases": rows, "mixed_defaults": defaults}
     print(json.dumps(summary))
     machine.write_json(args.json, header, summary)
     return 0
