@@ -81,7 +81,9 @@ TEST(Float32, RhsWithinTheRoundingBoundOfItsProductDenseAndSparseBothForms) {
 // both forms, dense W and CSR) within the bound of rounded products, and 1 vs 2
 // threads.
 TEST(Float32, TangentProductsWithinTheRoundingBound) {
-    const Eigen::Index n = 300, k = 120;
+    // Large enough that the gathers, the rounding of Q and the passes around the
+    // products run on several threads (linalg::gather_parallel_work, for_column_blocks).
+    const Eigen::Index n = 520, k = 400;
     for (const bool sparse : {false, true})
     for (const bool tln : {false, true}) {
         for (const auto form : {ratenet::Form::rate, ratenet::Form::current}) {

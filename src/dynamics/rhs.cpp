@@ -158,8 +158,16 @@ void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen
     if (net.form == Form::rate) {
         // (diag(d) W Q)_i = gain * W_i. Q for active i, 0 otherwise.
         const Mat& right = [&]() -> const Mat& {
-            if constexpr (f32) return ws.Qf = Q.cast<float>();
-            else return Q;
+            if constexpr (f32) {
+                // On all threads: a serial pass here would leave the others idle.
+                sized(ws.Qf, n, k);
+                linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) {
+                    ws.Qf.middleCols(c0, w) = Q.middleCols(c0, w).template cast<float>();
+                });
+                return ws.Qf;
+            } else {
+                return Q;
+            }
         }();
         Mat& tmp = [&]() -> Mat& {
             if constexpr (f32) return ws.Kf;
@@ -188,8 +196,13 @@ void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen
         else return ws.tmp;
     }();
     Mat& acc = [&]() -> Mat& {
-        if constexpr (f32) return sized(ws.Kf, n, k).setZero();
-        else return out;
+        if constexpr (f32) {
+            sized(ws.Kf, n, k);
+            linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) { ws.Kf.middleCols(c0, w).setZero(); });
+            return ws.Kf;
+        } else {
+            return out;
+        }
     }();
     sized(packed, n, p);
     sized(tmp, p, k);
@@ -200,11 +213,15 @@ void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen
         auto T = tmp.topRows(m);
 #pragma omp parallel for schedule(static) if (threaded)
         for (Eigen::Index a = 0; a < m; ++a) P.col(a) = W.col(cols[a]);
+#pragma omp parallel for schedule(static) if (threaded)
         for (Eigen::Index c = 0; c < k; ++c)
             for (Eigen::Index a = 0; a < m; ++a) T(a, c) = static_cast<Scalar>(Q(cols[a], c));
         linalg::gemm(g, P, T, Scalar(1), acc);
     }
-    if constexpr (f32) out += ws.Kf.cast<double>();
+    if constexpr (f32)
+        linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) {
+            out.middleCols(c0, w) += ws.Kf.middleCols(c0, w).template cast<double>();
+        });
 }
 
 }  // namespace
@@ -317,7 +334,7 @@ Eigen::Index jacobian_times(const Network& net, double t, const Eigen::VectorXd&
         for (Eigen::Index i = 0; i < n; ++i)
             if (ws.d[i] != 0.0) ws.active.push_back(i);
         n_active = static_cast<Eigen::Index>(ws.active.size());
-        out = -Q;
+        linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) { out.middleCols(c0, w) = -Q.middleCols(c0, w); });
     }
     const double gain = net.phi.kind == TransferKind::threshold_linear ? net.phi.gain : 1.0;
     // ws.Ct = alpha (W B)^T with B = ws.Bt^T, for the listed rows of W B (or all).
