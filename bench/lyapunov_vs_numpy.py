@@ -24,7 +24,8 @@ it, at MIXED_HORIZON times t_sim: the issue's target (the full spectrum at
 N = 1000 at least 1.6x faster than float64) is read at the longer run, and the
 difference of the two lengths gives the speed-up per unit of simulated time, the
 figure that holds for long runs. Then both networks at N = 1000 once more, both
-precisions, with ratenet's default integrator (flow_rk4, dt = 0.01, t_ons = 1).
+precisions, with ratenet's default integrator (lyapunov.dynamics = "flow", RK4;
+dt = 0.01, t_ons = 1).
 
 Usage: /usr/bin/python3 bench/lyapunov_vs_numpy.py [--driver PATH] [--quick] [--json OUT]
 Both sides run under one environment (bench/machine.py's bench_env(): the
@@ -185,7 +186,7 @@ def main():
               f"t_sim = {t_long:g}: float64 {rn_long['seconds']:.2f} s, mixed {rm_long['seconds']:.2f} s "
               f"({row['mixed_speedup_long']:.2f}); per unit of simulated time "
               f"{'-' if per_time is None else f'{per_time:.2f}'}", flush=True)
-    # The same comparison at ratenet's default integrator (flow_rk4, dt = 0.01,
+    # The same comparison at ratenet's default integrator ("flow", RK4, dt = 0.01,
     # t_ons = 1: four tangent products per step, 400 per QR), the one a
     # lyapunov run gets unless it asks otherwise. The Euler map above does one
     # product per step and ten per QR, so its float64 QR, the same in both

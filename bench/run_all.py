@@ -344,14 +344,16 @@ def section_lyapunov(res, hdr):
 
 def mixed_defaults_table(cases):
     rows = [[f"{c['phi']} N = {c['n']}" + (f" ({c['float64']['mean_active']:.0f} active)" if c["phi"] == "relu" else ""),
-             f"{c['dynamics']}, dt = {c['dt']}, t_ons = {c['t_ons']}", num(c["t_sim"]),
+             f"{'flow (RK4)' if c['dynamics'] == 'flow_rk4' else c['dynamics']}, dt = {c['dt']}, t_ons = {c['t_ons']}",
+             num(c["t_sim"]),
              num(c["float64"]["seconds"], " s"), num(c["mixed"]["seconds"], " s"),
              meets(c["mixed_speedup_vs_float64"], 1.6, higher=True),
              f"{c['float64']['lambda_max']:+.5f} / {c['mixed']['lambda_max']:+.5f}"] for c in cases]
     if not rows:
         return ""
-    return ("\n\nThe full spectrum at N = 1000 once more, with ratenet's default integrator (flow_rk4, four "
-            "tangent products per step, 400 per QR against the Euler map's 10), both precisions, t_warmup = "
+    return ("\n\nThe full spectrum at N = 1000 once more, with ratenet's default integrator "
+            "(`lyapunov.dynamics = \"flow\"`, RK4: four tangent products per step, 400 per QR against the Euler "
+            "map's 10), both precisions, t_warmup = "
             f"{cases[0]['t_warmup']}. Target: float64 / mixed at least 1.6.\n\n" +
             table(["case", "integrator", "t_sim", "float64", "mixed", "float64 / mixed",
                    "lambda_max float64 / mixed"], rows))
@@ -730,7 +732,7 @@ def selftest():
     assert "**The issue's target: one RHS and one\nJ Q within 1.5x of the bandwidth floor**" in text
     assert "Other processes kept 0.75 of the 2 cores busy" in text and "The machine was not idle" in text
     # lyapunov_vs_numpy.py: the mixed-precision runs at ratenet's default integrator, target 1.6
-    assert row("relu N = 1000 (469 active)") == ["relu N = 1000 (469 active)", "flow_rk4, dt = 0.01, t_ons = 1.0",
+    assert row("relu N = 1000 (469 active)") == ["relu N = 1000 (469 active)", "flow (RK4), dt = 0.01, t_ons = 1.0",
                                                  "2.00", "12.0 s", "8.00 s", "1.50 (**misses**)",
                                                  "+0.03500 / +0.03500"], row("relu N = 1000 (469 active)")
     # lyapunov_vs_numpy.py: the mixed-precision table, the target read at the longer run for N = 1000 only
