@@ -84,14 +84,17 @@ TEST(Float32, TangentProductsWithinTheRoundingBound) {
     // Large enough that the gathers, the rounding of Q and the passes around the
     // products run on several threads (linalg::gather_parallel_work, for_column_blocks).
     const Eigen::Index n = 520, k = 400;
+    // theta: NaN = tanh; 0.1 = threshold-linear, part of the neurons active;
+    // -100 = threshold-linear, all 520 active (more than one 512-neuron panel).
     for (const bool sparse : {false, true})
-    for (const bool tln : {false, true}) {
+    for (const double theta : {std::nan(""), 0.1, -100.0}) {
+        const bool tln = !std::isnan(theta);
         for (const auto form : {ratenet::Form::rate, ratenet::Form::current}) {
             ratenet::Network net = tanh_network(n, form, sparse, 17);
             if (tln) {
                 net.phi.kind = ratenet::TransferKind::threshold_linear;
                 net.phi.gain = 1.5;
-                net.phi.theta = 0.1;
+                net.phi.theta = theta;
             }
             const Eigen::VectorXd x = gaussian(n, 1, 18);
             const Eigen::MatrixXd Q = gaussian(n, k, 19);
@@ -113,7 +116,7 @@ TEST(Float32, TangentProductsWithinTheRoundingBound) {
             };
             const Eigen::MatrixXd a = with_threads(1, run), b = with_threads(2, run);
             const Eigen::MatrixXd err = (a - ref).cwiseAbs();
-            const std::string what = std::string(sparse ? "sparse " : "dense ") + (tln ? "threshold-linear" : "tanh") +
+            const std::string what = std::string(sparse ? "sparse " : "dense ") + (tln ? "threshold-linear theta " + std::to_string(theta) : "tanh") +
                                      (form == ratenet::Form::rate ? " rate" : " current");
             EXPECT_TRUE(((err.array() <= bound.array() * 1.0001 + 1e-300)).all())
                 << what << ": worst excess " << (err - bound).maxCoeff();

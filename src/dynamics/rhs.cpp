@@ -195,14 +195,11 @@ void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen
         if constexpr (f32) return ws.Qf;
         else return ws.tmp;
     }();
+    // float32: the first panel's product overwrites ws.Kf (beta = 0), so it
+    // needs no zeroing pass; float64: the panels add onto out (-Q).
     Mat& acc = [&]() -> Mat& {
-        if constexpr (f32) {
-            sized(ws.Kf, n, k);
-            linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) { ws.Kf.middleCols(c0, w).setZero(); });
-            return ws.Kf;
-        } else {
-            return out;
-        }
+        if constexpr (f32) return sized(ws.Kf, n, k);
+        else return out;
     }();
     sized(packed, n, p);
     sized(tmp, p, k);
@@ -216,12 +213,14 @@ void active_panel_products(const Network& net, const Eigen::Matrix<Scalar, Eigen
 #pragma omp parallel for schedule(static) if (threaded)
         for (Eigen::Index c = 0; c < k; ++c)
             for (Eigen::Index a = 0; a < m; ++a) T(a, c) = static_cast<Scalar>(Q(cols[a], c));
-        linalg::gemm(g, P, T, Scalar(1), acc);
+        linalg::gemm(g, P, T, f32 && s0 == 0 ? Scalar(0) : Scalar(1), acc);
     }
-    if constexpr (f32)
-        linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) {
-            out.middleCols(c0, w) += ws.Kf.middleCols(c0, w).template cast<double>();
-        });
+    if constexpr (f32) {
+        if (n_active > 0)
+            linalg::for_column_blocks(n, k, [&](Eigen::Index c0, Eigen::Index w) {
+                out.middleCols(c0, w) += ws.Kf.middleCols(c0, w).template cast<double>();
+            });
+    }
 }
 
 }  // namespace
