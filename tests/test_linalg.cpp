@@ -420,16 +420,22 @@ TEST(SparseKernels, EveryColumnWidthIsTheSumInTheRowsOrder) {
 }
 
 // The row products spmv uses (vector gathers where the CPU has AVX2) against
-// the portable form, bit for bit, for every row length from 0 to 40 and both
-// precisions; and against sums written out here.
+// the portable form, bit for bit, for every row length from 0 to 40 and two
+// rows longer than the distance at which A is prefetched, in both precisions;
+// and against sums written out here.
 TEST(SparseKernels, RowDotIsThePortableSumBitForBit) {
     ratenet::Rng rng(50, ratenet::Stream::network);
     const std::int64_t n = 5000;
     Eigen::VectorXd x(n);
     for (std::int64_t j = 0; j < n; ++j) x[j] = rng.normal();
     const Eigen::VectorXf xf = x.cast<float>();
-    for (std::int64_t len = 0; len <= 40; ++len) {
+    std::vector<std::int64_t> lengths;
+    for (std::int64_t len = 0; len <= 40; ++len) lengths.push_back(len);
+    lengths.push_back(ratenet::linalg::prefetch_distance_a + 45);
+    lengths.push_back(4 * ratenet::linalg::prefetch_distance_a + 3);
+    for (const std::int64_t len : lengths) {
         std::vector<std::int64_t> idx(static_cast<std::size_t>(len) + 3);
+        const auto nnz = static_cast<std::int64_t>(idx.size());
         std::vector<double> val(idx.size());
         for (std::size_t a = 0; a < idx.size(); ++a) {
             idx[a] = static_cast<std::int64_t>(rng.uniform() * static_cast<double>(n)) % n;
@@ -437,10 +443,10 @@ TEST(SparseKernels, RowDotIsThePortableSumBitForBit) {
         }
         std::vector<float> valf(val.begin(), val.end());
         // Rows start at offset 3: the vector loads need no alignment.
-        const double d = ratenet::linalg::row_dot(idx.data(), val.data(), 3, len + 3, x.data());
+        const double d = ratenet::linalg::row_dot(idx.data(), val.data(), 3, len + 3, x.data(), nnz);
         const double dp = ratenet::linalg::row_dot_portable(idx.data(), val.data(), 3, len + 3, x.data());
         ASSERT_EQ(std::memcmp(&d, &dp, sizeof d), 0) << len;
-        const float f = ratenet::linalg::row_dot(idx.data(), valf.data(), 3, len + 3, xf.data());
+        const float f = ratenet::linalg::row_dot(idx.data(), valf.data(), 3, len + 3, xf.data(), nnz);
         const float fp = ratenet::linalg::row_dot_portable(idx.data(), valf.data(), 3, len + 3, xf.data());
         ASSERT_EQ(std::memcmp(&f, &fp, sizeof f), 0) << len;
         double s[4] = {0, 0, 0, 0};
