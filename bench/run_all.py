@@ -244,7 +244,9 @@ with 16 columns, and for SciPy the bare `W @ Q` (N x 16), best of 5; RK4 is one
 run of dt = 0.05 for the steps shown. **The issue's target: one RHS and one
 J Q within 1.5x of the bandwidth floor**, the floor being the CSR bytes of W
 (16 per nonzero plus row pointers) over the stream triad the driver measures on
-all its threads in the same process. It counts W only: the vectors, and for
+all its threads in the same process, before and after the timed kernels (the
+host's bandwidth drifts; the best triad of all repeats gives the tightest
+floor, and the best time of each product is held to it). It counts W only: the vectors, and for
 J Q the N x 16 blocks read and written (256 bytes a row against W's 1600 at
 K = 100), come on top. The table says for each ratio whether it meets the
 target. The two "gathers from cache" columns time the same kernels on the same

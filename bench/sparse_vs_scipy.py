@@ -7,8 +7,10 @@ through build/bench/bench_sparse_driver (bench/bench_sparse_driver.cpp), which
 times one right-hand side (an SpMV plus elementwise work, best of 10), one
 tangent product J Q with 16 columns (an SpMM, best of 5), RK4 with dt 0.05 for
 STEPS steps (one run) and, optionally, a partial Lyapunov spectrum of
-LYAPUNOV_K exponents; it measures a stream triad on all its OpenMP threads and
-holds the two products to the floor W's CSR bytes / triad. The issue's target:
+LYAPUNOV_K exponents; it measures a stream triad on all its OpenMP threads
+(before and after the timed kernels, keeping the best) and holds the two
+products to the floor W's CSR bytes / triad. Over the repeats, the best time of
+each product is held to the floor of the best triad of any repeat. The issue's target:
 both within 1.5x of that bandwidth floor. The script prints, honestly, whether
 each ratio meets it.
 
@@ -205,17 +207,22 @@ def main():
             "jq16_speedup": bl["jq16_seconds"] / rn["jq16_seconds"],
             "ratenet_rk4_seconds": rn["rk4_seconds"], "baseline_rk4_seconds": bl["rk4_seconds"],
             "rk4_speedup": bl["rk4_seconds"] / rn["rk4_seconds"],
-            "rhs_over_floor": rn["rhs_over_floor"], "jq16_over_floor": rn["jq16_over_floor"],
-            "rhs_local_over_floor": rn["rhs_local_over_floor"], "jq16_local_over_floor": rn["jq16_local_over_floor"],
+            # best time over the tightest floor (the best triad) of all repeats
+            "rhs_over_floor": rn["rhs_seconds"] / rn["floor_seconds"],
+            "jq16_over_floor": rn["jq16_seconds"] / rn["floor_seconds"],
+            "rhs_local_over_floor": min(r["rhs_local_seconds"] for r in rns) / rn["floor_seconds"],
+            "jq16_local_over_floor": min(r["jq16_local_seconds"] for r in rns) / rn["floor_seconds"],
             "ratenet_jq16_mixed_seconds": rn["jq16_mixed_seconds"],
             "ratenet_tanh": rns[0].get("tanh"),
-            "rhs_meets_target": rn["rhs_over_floor"] <= TARGET, "jq16_meets_target": rn["jq16_over_floor"] <= TARGET,
+            "rhs_meets_target": rn["rhs_seconds"] / rn["floor_seconds"] <= TARGET,
+            "jq16_meets_target": rn["jq16_seconds"] / rn["floor_seconds"] <= TARGET,
             "ratenet_floor_seconds": rn["floor_seconds"],
             "baseline_spmv_seconds": bl["spmv_seconds"],
             "baseline_floor_seconds": bl["floor_seconds"], "baseline_floor_seconds_one_thread":
                 bl["floor_seconds_one_thread"],
-            "baseline_spmv_over_floor": bl["spmv_over_floor"], "baseline_rhs_over_floor": bl["rhs_over_floor"],
-            "baseline_spmm16_over_floor": bl["spmm16_over_floor"],
+            "baseline_spmv_over_floor": bl["spmv_seconds"] / bl["floor_seconds"],
+            "baseline_rhs_over_floor": bl["rhs_seconds"] / bl["floor_seconds"],
+            "baseline_spmm16_over_floor": bl["spmm16_seconds"] / bl["floor_seconds"],
             "baseline_spmv_over_floor_one_thread": bl["spmv_over_floor_one_thread"],
             "baseline_rhs_over_floor_one_thread": bl["rhs_over_floor_one_thread"],
             "baseline_spmm16_over_floor_one_thread": bl["spmm16_over_floor_one_thread"],
