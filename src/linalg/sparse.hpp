@@ -33,7 +33,7 @@ inline constexpr std::int64_t prefetch_distance = 16;
 inline constexpr std::int64_t prefetch_distance_x = 32;
 // How far ahead (in nonzeros) spmv asks for A's own indices and values, as
 // non-temporal loads: A is streamed once per product, and loads that spare the
-// caches leave x there for the gathers (about a fifth off a product at
+// caches leave x there for the gathers (about a quarter off a product at
 // N = 10^5, K = 100; bench/sparse_vs_scipy.py).
 inline constexpr std::int64_t prefetch_distance_a = 256;
 // Nonzeros (times columns of B) below which one thread does it all.
